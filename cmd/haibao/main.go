@@ -1,0 +1,88 @@
+// Command haibao renders share posters from YAML layouts, talks to WeChat for
+// mini-program codes and serves both over HTTP. Run "haibao help" for the
+// list of subcommands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the work failed: invalid layout, render or upstream error
+	exitUsage   = 2 // bad flags or arguments
+)
+
+// stdio is what a subcommand may touch of the process, so tests can run
+// subcommands in-process.
+type stdio struct {
+	in     io.Reader
+	out    io.Writer
+	err    io.Writer
+	getenv func(string) string
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, io stdio, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"render", "render one poster to a file or stdout", runRender},
+		{"validate", "check layout files and print file:line:col problems", runValidate},
+		{"bench", "measure render and encode time of a layout", runBench},
+		{"serve", "run the poster HTTP service", runServe},
+		{"sign", "print a signed GET URL for a poster", runSign},
+		{"preview", "serve the live layout preview for designers", runPreview},
+		{"code", "fetch one mini-program code image", runCode},
+		{"pregen", "pre-generate mini-program codes into the cache", runPregen},
+		{"fake-wechat", "run the fake WeChat API server for tests and development", runFakeWechat},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, sio stdio, args []string) int {
+	if len(args) == 0 {
+		usage(sio.err)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		usage(sio.out)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, sio, args[1:])
+		}
+	}
+	fmt.Fprintf(sio.err, "haibao: unknown command %q\n\n", name)
+	usage(sio.err)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: haibao <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Run "haibao <command> -h" for a command's flags.`)
+}

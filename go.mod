@@ -1,0 +1,3 @@
+module github.com/haibao/haibao
+
+go 1.26.8

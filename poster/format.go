@@ -1,0 +1,61 @@
+package poster
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// Format is an output image encoding.
+type Format int
+
+const (
+	PNG Format = iota
+	JPEG
+	WebP
+)
+
+// DefaultQuality is the JPEG and WebP quality used when none is given.
+const DefaultQuality = 90
+
+// ParseFormat reads a format name: png, jpeg (or jpg) or webp.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "png":
+		return PNG, nil
+	case "jpeg", "jpg":
+		return JPEG, nil
+	case "webp":
+		return WebP, nil
+	}
+	return 0, fmt.Errorf("unknown format %q (want png, jpeg or webp)", s)
+}
+
+// FormatFromPath guesses the format from a file name's extension.
+func FormatFromPath(path string) (Format, bool) {
+	f, err := ParseFormat(strings.TrimPrefix(filepath.Ext(path), "."))
+	return f, err == nil
+}
+
+func (f Format) String() string {
+	switch f {
+	case JPEG:
+		return "jpeg"
+	case WebP:
+		return "webp"
+	}
+	return "png"
+}
+
+// Ext is the usual file extension, without the dot.
+func (f Format) Ext() string {
+	if f == JPEG {
+		return "jpg"
+	}
+	return f.String()
+}
+
+// ContentType is the MIME type of the encoding.
+func (f Format) ContentType() string {
+	return "image/" + f.String()
+}

@@ -1,0 +1,34 @@
+package poster
+
+import (
+	"context"
+	"image"
+	"image/color"
+)
+
+// ImageLoader fetches a remote image (an avatar, a product photo) named by
+// an http(s) URL. The service supplies one with its own safety limits; the
+// default engine has none and refuses remote URLs.
+type ImageLoader interface {
+	LoadImage(ctx context.Context, url string) (image.Image, error)
+}
+
+// CodeRequest says which mini-program code a code element wants. Either
+// Page+Scene (the unlimited kind) or Path (the limited kind) is set.
+type CodeRequest struct {
+	Page        string
+	Scene       string
+	Path        string
+	Width       int // pixels the code is requested at (WeChat: 280–1280)
+	LineColor   color.RGBA
+	AutoColor   bool
+	Transparent bool
+	EnvVersion  string // release (default), trial or develop
+}
+
+// CodeSource produces the image of a mini-program code. The default source
+// draws a standard QR code of the page and scene; the WeChat client supplies
+// real codes.
+type CodeSource interface {
+	Code(ctx context.Context, req CodeRequest) (image.Image, error)
+}
