@@ -72,8 +72,9 @@ func compare(got, want image.Image, tol Tolerance) (*image.RGBA, int, string) {
 	bad := 0
 	for y := 0; y < gb.Dy(); y++ {
 		for x := 0; x < gb.Dx(); x++ {
-			a := color.NRGBAModel.Convert(got.At(gb.Min.X+x, gb.Min.Y+y)).(color.NRGBA)
-			b := color.NRGBAModel.Convert(want.At(wb.Min.X+x, wb.Min.Y+y)).(color.NRGBA)
+			// Premultiplied, so invisible colour under zero alpha is no difference.
+			a := color.RGBAModel.Convert(got.At(gb.Min.X+x, gb.Min.Y+y)).(color.RGBA)
+			b := color.RGBAModel.Convert(want.At(wb.Min.X+x, wb.Min.Y+y)).(color.RGBA)
 			d := max(absDiff(a.R, b.R), absDiff(a.G, b.G), absDiff(a.B, b.B), absDiff(a.A, b.A))
 			if d > tol.Channel {
 				bad++
