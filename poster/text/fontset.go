@@ -1,0 +1,293 @@
+package text
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/go-text/typesetting/font"
+
+	"github.com/haibao/haibao/fonts"
+)
+
+// DefaultFamily is the family used when a span names none.
+const DefaultFamily = fonts.SansFamily
+
+// ErrUnknownFamily is returned (wrapped) by Layout for a span whose family
+// is not in the set.
+var ErrUnknownFamily = errors.New("unknown font family")
+
+// face is one parsed font file (or one member of a collection) with the
+// metrics layout needs, read once so layout never touches a shared
+// *font.Face (which is not safe for concurrent use).
+type face struct {
+	font   *font.Font
+	family string
+	weight int
+	bitmap bool // colour bitmap glyphs (CBDT/sbix) rather than outlines
+	upem   float64
+
+	// In font units, y up.
+	ascent, descent  float64 // descent is positive below the baseline
+	strikePos        float64 // top of the strikeout stroke above the baseline
+	strikeThickness  float64
+	hasStrikeMetrics bool
+}
+
+func newFace(f *font.Font, family string) *face {
+	fc := font.NewFace(f)
+	fa := &face{
+		font:   f,
+		family: family,
+		weight: int(f.Describe().Aspect.Weight),
+		bitmap: len(f.BitmapSizes()) > 0,
+		upem:   float64(f.Upem()),
+	}
+	if fa.upem <= 0 {
+		fa.upem = 1000
+	}
+	if ext, ok := fc.FontHExtents(); ok && ext.Ascender > 0 {
+		fa.ascent = float64(ext.Ascender)
+		fa.descent = -float64(ext.Descender)
+	} else {
+		fa.ascent, fa.descent = 0.88*fa.upem, 0.12*fa.upem
+	}
+	pos := float64(fc.LineMetric(font.StrikethroughPosition))
+	th := float64(fc.LineMetric(font.StrikethroughThickness))
+	if pos > 0 && th > 0 {
+		fa.strikePos, fa.strikeThickness, fa.hasStrikeMetrics = pos, th, true
+	}
+	return fa
+}
+
+// has reports whether the font maps every rune of a grapheme cluster,
+// ignoring the invisible ones a font need not map (joiners, variation
+// selectors, tags).
+func (f *face) has(cluster []rune) bool {
+	for _, r := range cluster {
+		if ignorable(r) {
+			continue
+		}
+		if _, ok := f.font.NominalGlyph(r); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// FontSet maps family names to faces of several weights and holds the
+// fallback chain. Its methods are safe for concurrent use, except that Add
+// must not race with Layout on the same set: add fonts to a Clone instead.
+type FontSet struct {
+	families map[string][]*face // key: normalised family name; sorted by weight
+	names    map[string]string  // key: normalised name → name as registered
+	aliases  map[string]string  // key: normalised alias → normalised family
+	fallback []*face            // tried after the span's family and the default family
+	def      string             // normalised default family
+	shared   *shared
+}
+
+// shared is the per-render machinery common to a set and its clones.
+type shared struct {
+	cache *glyphCache
+	ctxs  sync.Pool // *shapeCtx
+}
+
+// NewFontSet returns an empty set. Its default family is DefaultFamily,
+// which is only usable once a font is added under that name.
+func NewFontSet() *FontSet {
+	return &FontSet{
+		families: map[string][]*face{},
+		names:    map[string]string{},
+		aliases:  map[string]string{},
+		def:      normFamily(DefaultFamily),
+		shared:   &shared{cache: newGlyphCache(defaultCacheBytes)},
+	}
+}
+
+// Default returns a new set with the embedded fonts: family "Noto Sans SC"
+// (alias "sans") in weights 400 and 700, and Noto Color Emoji in the
+// fallback chain. Parsing takes some tens of milliseconds, so callers keep
+// the set rather than calling Default per render.
+func Default() (*FontSet, error) {
+	s := NewFontSet()
+	for _, name := range []string{fonts.SansRegular, fonts.SansBold} {
+		data, err := fonts.FS.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("text: embedded font %s: %w", name, err)
+		}
+		if err := s.Add(DefaultFamily, data); err != nil {
+			return nil, fmt.Errorf("text: embedded font %s: %w", name, err)
+		}
+	}
+	s.alias("sans", DefaultFamily)
+	data, err := fonts.FS.ReadFile(fonts.Emoji)
+	if err != nil {
+		return nil, fmt.Errorf("text: embedded font %s: %w", fonts.Emoji, err)
+	}
+	if err := s.AddFallback("Noto Color Emoji", data); err != nil {
+		return nil, fmt.Errorf("text: embedded font %s: %w", fonts.Emoji, err)
+	}
+	return s, nil
+}
+
+// Add registers a font file (TTF, OTF or a collection) under family. The
+// weight of each face is read from the font (OS/2 usWeightClass); a face
+// with the same family and weight as an existing one replaces it.
+func (s *FontSet) Add(family string, data []byte) error {
+	faces, err := parse(family, data)
+	if err != nil {
+		return err
+	}
+	key := normFamily(family)
+	list := slices.Clone(s.families[key])
+	for _, f := range faces {
+		list = slices.DeleteFunc(list, func(o *face) bool { return o.weight == f.weight })
+		list = append(list, f)
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].weight < list[j].weight })
+	s.families[key] = list
+	if _, ok := s.names[key]; !ok {
+		s.names[key] = strings.TrimSpace(family)
+	}
+	return nil
+}
+
+// AddFallback registers a font file under family and appends its faces to
+// the fallback chain, which is tried, in order, for characters that
+// neither the span's family nor the default family can show.
+func (s *FontSet) AddFallback(family string, data []byte) error {
+	faces, err := parse(family, data)
+	if err != nil {
+		return err
+	}
+	key := normFamily(family)
+	s.families[key] = append(slices.Clone(s.families[key]), faces...)
+	if _, ok := s.names[key]; !ok {
+		s.names[key] = strings.TrimSpace(family)
+	}
+	s.fallback = append(slices.Clone(s.fallback), faces...)
+	return nil
+}
+
+func parse(family string, data []byte) ([]*face, error) {
+	if strings.TrimSpace(family) == "" {
+		return nil, errors.New("text: empty font family name")
+	}
+	fcs, err := font.ParseTTC(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("text: parsing font for family %q: %w", family, err)
+	}
+	out := make([]*face, 0, len(fcs))
+	for _, fc := range fcs {
+		out = append(out, newFace(fc.Font, strings.TrimSpace(family)))
+	}
+	return out, nil
+}
+
+// alias makes name another name for family.
+func (s *FontSet) alias(name, family string) {
+	s.aliases[normFamily(name)] = normFamily(family)
+}
+
+// Clone returns a copy sharing the parsed fonts and the glyph cache, so a
+// layout can add its own fonts without changing s.
+func (s *FontSet) Clone() *FontSet {
+	return &FontSet{
+		families: maps(s.families),
+		names:    maps(s.names),
+		aliases:  maps(s.aliases),
+		fallback: s.fallback,
+		def:      s.def,
+		shared:   s.shared,
+	}
+}
+
+func maps[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Has reports whether family (case-insensitive; "" means the default) has
+// at least one face.
+func (s *FontSet) Has(family string) bool {
+	return len(s.lookup(family)) > 0
+}
+
+// Families returns the registered family names (aliases excluded), sorted.
+func (s *FontSet) Families() []string {
+	out := make([]string, 0, len(s.names))
+	for _, n := range s.names {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *FontSet) lookup(family string) []*face {
+	key := normFamily(family)
+	if key == "" {
+		key = s.def
+	}
+	if f, ok := s.families[key]; ok {
+		return f
+	}
+	return s.families[s.aliases[key]]
+}
+
+func normFamily(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+// nearest picks the face closest in weight; on a tie the heavier one for
+// bold requests and the lighter one otherwise, as CSS does.
+func nearest(faces []*face, weight int) *face {
+	if len(faces) == 0 {
+		return nil
+	}
+	if weight <= 0 {
+		weight = 400
+	}
+	best := faces[0]
+	bestD := abs(best.weight - weight)
+	for _, f := range faces[1:] {
+		d := abs(f.weight - weight)
+		if d < bestD || d == bestD && weight > 500 && f.weight > best.weight {
+			best, bestD = f, d
+		}
+	}
+	return best
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// chain returns the faces to try, in order, for a span.
+func (s *FontSet) chain(family string, weight int) ([]*face, error) {
+	faces := s.lookup(family)
+	if len(faces) == 0 {
+		return nil, fmt.Errorf("text: %w %q", ErrUnknownFamily, family)
+	}
+	out := make([]*face, 0, 2+len(s.fallback))
+	out = append(out, nearest(faces, weight))
+	if d := nearest(s.families[s.def], weight); d != nil && d != out[0] {
+		out = append(out, d)
+	}
+	for _, f := range s.fallback {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}

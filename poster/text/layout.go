@@ -1,0 +1,550 @@
+package text
+
+import (
+	"image/color"
+	"math"
+
+	"github.com/go-text/typesetting/di"
+	"github.com/go-text/typesetting/font"
+	ot "github.com/go-text/typesetting/font/opentype"
+	"github.com/go-text/typesetting/language"
+	"github.com/go-text/typesetting/segmenter"
+	"github.com/go-text/typesetting/shaping"
+	"golang.org/x/image/math/fixed"
+	"golang.org/x/image/vector"
+)
+
+// shapeCtx is the mutable state of one layout or draw: go-text faces and
+// the shaper cache per-face data and are not safe for concurrent use, so
+// each goroutine borrows a context from the pool.
+type shapeCtx struct {
+	shaper shaping.HarfbuzzShaper
+	faces  map[*font.Font]*font.Face
+	seg    segmenter.Segmenter
+	rast   vector.Rasterizer
+
+	// Scratch buffers reused between layouts.
+	runes  []rune
+	spanOf []int32
+	flags  []uint8
+	cl     []cluster
+	gl     []sglyph
+}
+
+// maxCtxFaces bounds the faces one pooled context keeps; layouts with many
+// custom fonts start afresh rather than pinning them all.
+const maxCtxFaces = 32
+
+func (c *shapeCtx) face(f *font.Font) *font.Face {
+	fc := c.faces[f]
+	if fc == nil {
+		if len(c.faces) >= maxCtxFaces {
+			// The shaper's cached fonts may still point at the dropped
+			// faces; they stay private to this context, so that is safe.
+			clear(c.faces)
+		}
+		fc = font.NewFace(f)
+		c.faces[f] = fc
+	}
+	return fc
+}
+
+func (sh *shared) get() *shapeCtx {
+	if c, ok := sh.ctxs.Get().(*shapeCtx); ok {
+		return c
+	}
+	return &shapeCtx{faces: map[*font.Font]*font.Face{}}
+}
+
+func (sh *shared) put(c *shapeCtx) {
+	c.cl = c.cl[:0]
+	c.gl = c.gl[:0]
+	sh.ctxs.Put(c)
+}
+
+// Break flags per rune position i (a boundary before rune i).
+const (
+	brAllowed   uint8 = 1 << iota // a line may break here
+	brMandatory                   // a line must break here
+	brGrapheme                    // a grapheme cluster starts here
+)
+
+// cluster is the unit of line breaking: one or more grapheme clusters
+// shaped into glyphs together (one ideograph, one letter, a ligature, a
+// ZWJ emoji sequence).
+type cluster struct {
+	start, end int32 // runes
+	g0, g1     int32 // glyphs in shapeCtx.gl
+	span       int32
+	face       *face
+	adv        float64 // px, letter spacing included
+	ls         float64 // the letter spacing part of adv
+	space      bool
+	newline    bool
+}
+
+// sglyph is a shaped glyph, positioned relative to its cluster's pen.
+type sglyph struct {
+	gid  font.GID
+	x, y float64 // px, y down
+	// Extents in px (y down) of colour bitmap glyphs, which are placed by
+	// their metrics rather than rasterized from outlines.
+	bx, by, bw, bh float32
+}
+
+var chinese = language.NewLanguage("zh-Hans")
+
+var noLigatures = []shaping.FontFeature{
+	{Tag: ot.MustNewTag("liga"), Value: 0},
+	{Tag: ot.MustNewTag("clig"), Value: 0},
+}
+
+// layouter holds what one Layout call works on.
+type layouter struct {
+	set    *FontSet
+	p      *Paragraph
+	ctx    *shapeCtx
+	chains [][]*face
+}
+
+// Layout shapes and breaks p into lines. The Block it returns holds no
+// reference to p.
+func (s *FontSet) Layout(p Paragraph) (*Block, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	l := &layouter{set: s, p: &p, chains: make([][]*face, len(p.Spans))}
+	for i, sp := range p.Spans {
+		c, err := s.chain(sp.Family, sp.Weight)
+		if err != nil {
+			return nil, err
+		}
+		l.chains[i] = c
+	}
+	l.ctx = s.shared.get()
+	defer s.shared.put(l.ctx)
+	return l.layout(), nil
+}
+
+func (l *layouter) layout() *Block {
+	ctx, p := l.ctx, l.p
+	b := &Block{box: p.MaxWidth, align: p.Align, sh: l.set.shared}
+
+	ctx.runes, ctx.spanOf = ctx.runes[:0], ctx.spanOf[:0]
+	for i, sp := range p.Spans {
+		for _, r := range sanitize(sp.Text) {
+			ctx.runes = append(ctx.runes, r)
+			ctx.spanOf = append(ctx.spanOf, int32(i))
+		}
+	}
+	if len(ctx.runes) == 0 {
+		return b
+	}
+	ctx.flags = breakFlags(&ctx.seg, ctx.runes, ctx.flags)
+	l.shape(ctx.runes, ctx.spanOf, ctx.flags)
+
+	lines := l.wrap(ctx.cl)
+	if p.MaxLines > 0 && len(lines) > p.MaxLines {
+		lines = lines[:p.MaxLines]
+		b.Truncated = true
+		last := &lines[len(lines)-1]
+		l.ellipsis(last, ctx.cl[last.to-1].span)
+	}
+	lh := p.LineHeight
+	if lh == 0 {
+		lh = defaultLineHeight
+	}
+	b.lines = make([]line, 0, len(lines))
+	for _, lr := range lines {
+		ln := l.build(lr, lh)
+		ln.top = b.Height
+		b.Height += ln.height
+		b.Width = math.Max(b.Width, ln.width)
+		b.lines = append(b.lines, ln)
+	}
+	b.Lines = len(b.lines)
+	return b
+}
+
+// breakFlags fills flags[0:len(text)+1] from UAX #14 and UAX #29, then
+// applies the Chinese rules.
+func breakFlags(seg *segmenter.Segmenter, text []rune, flags []uint8) []uint8 {
+	flags = append(flags[:0], make([]uint8, len(text)+1)...)
+	seg.Init(text)
+	for it := seg.LineIterator(); it.Next(); {
+		ln := it.Line()
+		end := ln.Offset + len(ln.Text)
+		flags[end] |= brAllowed
+		if ln.IsMandatoryBreak {
+			flags[end] |= brMandatory
+		}
+	}
+	for it := seg.GraphemeIterator(); it.Next(); {
+		flags[it.Grapheme().Offset] |= brGrapheme
+	}
+	prev := 0 // start of the previous grapheme
+	for i := 1; i < len(text); i++ {
+		if flags[i]&brGrapheme == 0 {
+			continue
+		}
+		a, b := text[prev], text[i]
+		prev = i
+		if flags[i]&brMandatory != 0 {
+			continue
+		}
+		switch {
+		case noStart[b] || noEnd[a]:
+			flags[i] &^= brAllowed
+		case (ideographic(a) || ideographic(b)) && !glue(a) && !glue(b) &&
+			!unicodeSpace(b) && a != '\n':
+			flags[i] |= brAllowed
+		}
+	}
+	return flags
+}
+
+func unicodeSpace(r rune) bool { return space([]rune{r}) }
+
+// shape itemizes text into runs of one span, face and script, shapes them
+// and appends the resulting clusters to the context.
+func (l *layouter) shape(text []rune, spanOf []int32, flags []uint8) {
+	type run struct {
+		start, end int
+		span       int32
+		face       *face
+		script     language.Script
+	}
+	var cur run
+	flush := func() {
+		if cur.end > cur.start {
+			l.shapeRun(text, flags, cur.start, cur.end, cur.span, cur.face, cur.script)
+		}
+	}
+	n := len(text)
+	for a := 0; a < n; {
+		b := a + 1
+		for b < n && flags[b]&brGrapheme == 0 {
+			b++
+		}
+		g := text[a:b]
+		span := spanOf[a]
+		if text[a] == '\n' {
+			flush()
+			cur = run{start: b, end: b}
+			l.ctx.cl = append(l.ctx.cl, cluster{
+				start: int32(a), end: int32(b), span: span, face: l.chains[span][0],
+				g0: int32(len(l.ctx.gl)), g1: int32(len(l.ctx.gl)), newline: true, space: true,
+			})
+			a = b
+			continue
+		}
+		f := pick(l.chains[span], g)
+		sc := script(g)
+		if cur.end == a && cur.end > cur.start && cur.span == span && cur.face == f &&
+			(sc == language.Common || cur.script == language.Common || sc == cur.script) {
+			cur.end = b
+			if cur.script == language.Common {
+				cur.script = sc
+			}
+		} else {
+			flush()
+			cur = run{start: a, end: b, span: span, face: f, script: sc}
+		}
+		a = b
+	}
+	flush()
+}
+
+// pick returns the first face of the chain that shows all of g, trying
+// colour emoji faces first for emoji-presentation clusters.
+func pick(chain []*face, g []rune) *face {
+	if wantsEmoji(g) {
+		for _, f := range chain {
+			if f.bitmap && f.has(g) {
+				return f
+			}
+		}
+	}
+	for _, f := range chain {
+		if f.has(g) {
+			return f
+		}
+	}
+	return chain[0]
+}
+
+func script(g []rune) language.Script {
+	for _, r := range g {
+		if s := language.LookupScript(r); s != language.Common && s != language.Inherited {
+			return s
+		}
+	}
+	return language.Common
+}
+
+func (l *layouter) shapeRun(text []rune, flags []uint8, start, end int, span int32, f *face, sc language.Script) {
+	ctx := l.ctx
+	sp := &l.p.Spans[span]
+	in := shaping.Input{
+		Text:      text,
+		RunStart:  start,
+		RunEnd:    end,
+		Direction: di.DirectionLTR,
+		Face:      ctx.face(f.font),
+		// Shaping at one pixel per font unit keeps full precision for
+		// fractional px sizes (the shaper rounds sizes up to whole px).
+		Size:     fixed.I(int(f.upem)),
+		Script:   sc,
+		Language: chinese,
+	}
+	if sp.LetterSpacing != 0 && !f.bitmap {
+		in.FontFeatures = noLigatures
+	}
+	var out shaping.Output
+	if f.bitmap {
+		out = ctx.shaper.Shape(in)
+	} else {
+		out = ctx.shaper.ShapeNoExtents(in)
+	}
+	unit := sp.Size / f.upem / 64 // 26.6 font units → px
+	gs := out.Glyphs
+	for i := 0; i < len(gs); {
+		j := i + 1
+		for j < len(gs) && gs[j].ClusterIndex == gs[i].ClusterIndex {
+			j++
+		}
+		cs, ce := gs[i].ClusterIndex, end
+		if j < len(gs) {
+			ce = gs[j].ClusterIndex
+		}
+		if ce <= cs { // not monotonic: should not happen left to right
+			ce = cs + gs[i].RuneCount
+		}
+		c := cluster{start: int32(cs), end: int32(ce), span: span, face: f, g0: int32(len(ctx.gl))}
+		pen := 0.0
+		for _, g := range gs[i:j] {
+			sg := sglyph{gid: g.GlyphID, x: pen + float64(g.XOffset)*unit, y: -float64(g.YOffset) * unit}
+			if f.bitmap {
+				sg.bx = float32(float64(g.XBearing) * unit)
+				sg.by = float32(-float64(g.YBearing) * unit)
+				sg.bw = float32(float64(g.Width) * unit)
+				sg.bh = float32(-float64(g.Height) * unit)
+			}
+			ctx.gl = append(ctx.gl, sg)
+			pen += float64(g.Advance) * unit
+		}
+		c.g1 = int32(len(ctx.gl))
+		if sp.LetterSpacing != 0 {
+			ng := 0
+			for k := cs; k < ce && k < len(flags)-1; k++ {
+				if flags[k]&brGrapheme != 0 {
+					ng++
+				}
+			}
+			c.ls = float64(max(ng, 1)) * sp.LetterSpacing
+		}
+		c.adv = pen + c.ls
+		c.space = space(text[cs:ce])
+		ctx.cl = append(ctx.cl, c)
+		i = j
+	}
+}
+
+// lineRange is a line before it is built: clusters [from, to) and, on a
+// truncated last line, the ellipsis clusters [ellFrom, ellTo).
+type lineRange struct {
+	from, to       int
+	ellFrom, ellTo int
+}
+
+// wrap breaks clusters into lines greedily: each line takes as much as
+// fits, breaking at the last allowed opportunity; a word wider than the
+// line is broken between graphemes.
+func (l *layouter) wrap(cl []cluster) []lineRange {
+	flags := l.ctx.flags
+	maxW := l.p.MaxWidth
+	var lines []lineRange
+	for start := 0; start < len(cl); {
+		w := 0.0 // width of cl[start:i]
+		lastBreak := -1
+		end := len(cl)
+		for i := start; i < len(cl); i++ {
+			c := &cl[i]
+			if i > start {
+				f := flags[c.start]
+				if f&brMandatory != 0 {
+					end = i
+					break
+				}
+				if f&brAllowed != 0 {
+					lastBreak = i
+				}
+			}
+			if maxW > 0 && i > start && !c.space && w+c.adv-c.ls > maxW+1e-6 {
+				if lastBreak > start {
+					end = lastBreak
+				} else {
+					end = i
+				}
+				break
+			}
+			w += c.adv
+		}
+		lines = append(lines, lineRange{from: start, to: end})
+		start = end
+	}
+	return lines
+}
+
+// ellipsis shapes the ellipsis in the style of span and drops clusters from
+// the end of ln until it fits.
+func (l *layouter) ellipsis(ln *lineRange, span int32) {
+	ctx := l.ctx
+	e := l.p.Ellipsis
+	if e == "" {
+		e = "…"
+	}
+	text := []rune(sanitize(e))
+	spanOf := make([]int32, len(text))
+	for i := range spanOf {
+		spanOf[i] = span
+	}
+	flags := breakFlags(&segmenter.Segmenter{}, text, nil)
+	// Shaping appends to ctx.cl; lines index it, so the ellipsis goes after.
+	from := len(ctx.cl)
+	l.shape(text, spanOf, flags)
+	ln.ellFrom, ln.ellTo = from, len(ctx.cl)
+	ew := 0.0
+	for _, c := range ctx.cl[from:] {
+		ew += c.adv
+	}
+	if from < len(ctx.cl) {
+		ew -= ctx.cl[len(ctx.cl)-1].ls
+	}
+	trim := func() {
+		for ln.to > ln.from && ctx.cl[ln.to-1].space {
+			ln.to--
+		}
+	}
+	trim()
+	if l.p.MaxWidth <= 0 {
+		return
+	}
+	for ln.to > ln.from {
+		w := 0.0
+		for _, c := range ctx.cl[ln.from:ln.to] {
+			w += c.adv
+		}
+		if w+ew <= l.p.MaxWidth+1e-6 {
+			break
+		}
+		ln.to--
+		trim()
+	}
+}
+
+// build positions the glyphs of a line and computes its metrics.
+func (l *layouter) build(lr lineRange, lh float64) line {
+	ctx := l.ctx
+	var ln line
+	maxSize, asc, desc := 0.0, 0.0, 0.0
+	x := 0.0
+	width := 0.0
+	var st *strike
+	emit := func(ci int) {
+		c := &ctx.cl[ci]
+		sp := &l.p.Spans[c.span]
+		k := sp.Size / c.face.upem
+		maxSize = math.Max(maxSize, sp.Size)
+		asc = math.Max(asc, c.face.ascent*k)
+		desc = math.Max(desc, c.face.descent*k)
+		for _, g := range ctx.gl[c.g0:c.g1] {
+			ln.glyphs = append(ln.glyphs, pglyph{
+				face: c.face, gid: g.gid, size: sp.Size,
+				x: x + g.x, y: g.y, color: sp.Color,
+				bx: g.bx, by: g.by, bw: g.bw, bh: g.bh,
+			})
+		}
+		if sp.Strike && !c.newline {
+			if st == nil || st.span != c.span || st.x1 != x {
+				pf := l.chains[c.span][0]
+				pk := sp.Size / pf.upem
+				pos, th := pf.strikePos*pk, pf.strikeThickness*pk
+				if !pf.hasStrikeMetrics {
+					pos, th = 0.3*sp.Size, 0.06*sp.Size
+				}
+				ln.strikes = append(ln.strikes, strike{span: c.span, x0: x, x1: x, y: -pos, h: math.Max(th, 1), color: sp.Color})
+				st = &ln.strikes[len(ln.strikes)-1]
+			}
+			st.x1 = x + c.adv - c.ls
+		}
+		x += c.adv
+		if !c.space {
+			width = x - c.ls
+		}
+	}
+	for i := lr.from; i < lr.to; i++ {
+		emit(i)
+	}
+	for i := lr.ellFrom; i < lr.ellTo; i++ {
+		emit(i)
+	}
+	// Strikes stop at the last visible character, not at trailing spaces.
+	for i := range ln.strikes {
+		ln.strikes[i].x1 = math.Min(ln.strikes[i].x1, width)
+	}
+	ln.width = width
+	ln.height = lh * maxSize
+	ln.baseline = (ln.height-(asc+desc))/2 + asc
+	return ln
+}
+
+// Block is a laid-out paragraph, ready to draw any number of times.
+type Block struct {
+	Width     float64 // widest line, px
+	Height    float64 // sum of line heights, px
+	Lines     int
+	Truncated bool // MaxLines cut the text and an ellipsis was added
+
+	lines []line
+	box   float64
+	align Align
+	sh    *shared
+}
+
+// Baseline returns the distance from the block's top to the baseline of
+// line i, for aligning other elements with text.
+func (b *Block) Baseline(i int) float64 {
+	if i < 0 || i >= len(b.lines) {
+		return 0
+	}
+	return b.lines[i].top + b.lines[i].baseline
+}
+
+type line struct {
+	glyphs   []pglyph
+	strikes  []strike
+	top      float64
+	width    float64
+	height   float64
+	baseline float64 // from the line's top
+}
+
+// pglyph is a glyph placed on its line: x from the line's start, y from
+// the baseline (down).
+type pglyph struct {
+	face  *face
+	gid   font.GID
+	size  float64
+	x, y  float64
+	color color.NRGBA
+
+	bx, by, bw, bh float32
+}
+
+type strike struct {
+	span   int32
+	x0, x1 float64
+	y, h   float64 // top from the baseline (down), thickness
+	color  color.NRGBA
+}
