@@ -3,6 +3,9 @@ package text
 import (
 	"image/color"
 	"math"
+	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
@@ -105,6 +108,7 @@ type layouter struct {
 	p      *Paragraph
 	ctx    *shapeCtx
 	chains [][]*face
+	ell    string // the ellipsis text, once shaped
 }
 
 // Layout shapes and breaks p into lines. The Block it returns holds no
@@ -404,7 +408,8 @@ func (l *layouter) ellipsis(ln *lineRange, span int32) {
 	if e == "" {
 		e = "…"
 	}
-	text := []rune(sanitize(e))
+	l.ell = sanitize(e)
+	text := []rune(l.ell)
 	spanOf := make([]int32, len(text))
 	for i := range spanOf {
 		spanOf[i] = span
@@ -490,9 +495,20 @@ func (l *layouter) build(lr lineRange, lh float64) line {
 		emit(i)
 	}
 	// Strikes stop at the last visible character, not at trailing spaces.
+	ln.strikes = slices.DeleteFunc(ln.strikes, func(s strike) bool {
+		s.x1 = math.Min(s.x1, width)
+		return s.x1 <= s.x0
+	})
 	for i := range ln.strikes {
 		ln.strikes[i].x1 = math.Min(ln.strikes[i].x1, width)
 	}
+	if lr.to > lr.from {
+		ln.text = string(ctx.runes[ctx.cl[lr.from].start:ctx.cl[lr.to-1].end])
+	}
+	if lr.ellTo > lr.ellFrom {
+		ln.text += l.ell
+	}
+	ln.text = strings.TrimRightFunc(ln.text, unicode.IsSpace)
 	ln.width = width
 	ln.height = lh * maxSize
 	ln.baseline = (ln.height-(asc+desc))/2 + asc
@@ -521,7 +537,17 @@ func (b *Block) Baseline(i int) float64 {
 	return b.lines[i].top + b.lines[i].baseline
 }
 
+// LineText returns the characters on line i, without trailing white space
+// (and with the ellipsis on a truncated last line).
+func (b *Block) LineText(i int) string {
+	if i < 0 || i >= len(b.lines) {
+		return ""
+	}
+	return b.lines[i].text
+}
+
 type line struct {
+	text     string
 	glyphs   []pglyph
 	strikes  []strike
 	top      float64
