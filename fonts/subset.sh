@@ -32,10 +32,10 @@ ofl() { # ofl COPYRIGHT-FILE HEADER > OUT
 	     on { sub(/^ /, ""); if ($0 == ".") $0 = ""; print; n++ }' "$1"
 }
 ofl /usr/share/doc/fonts-noto-cjk/copyright \
-	"Noto Sans CJK SC (NotoSansSC-Regular.otf, NotoSansSC-Bold.otf; subsets made by subset.sh). Copyright 2014-2021 Adobe (http://www.adobe.com/), with Reserved Font Name 'Source'. Copyright 2010-2012 Google Corporation." \
+	"Noto Sans CJK SC (NotoSansSC-Regular.otf, NotoSansSC-Bold.otf; subsets made by subset.sh). Copyright © 2014-2021 Adobe (http://www.adobe.com/), as the font's name table states." \
 	> "$here/OFL-NotoSansCJK.txt"
 ofl /usr/share/doc/fonts-noto-color-emoji/copyright \
-	"Noto Color Emoji (NotoColorEmoji.ttf). Copyright 2013-2017 Google Inc." \
+	"Noto Color Emoji (NotoColorEmoji.ttf). Copyright 2022 Google Inc., as the font's name table states." \
 	> "$here/OFL-NotoColorEmoji.txt"
 
 ls -l "$here"/*.otf "$here"/*.ttf

@@ -116,22 +116,18 @@ func NewFontSet() *FontSet {
 func Default() (*FontSet, error) {
 	s := NewFontSet()
 	for _, name := range []string{fonts.SansRegular, fonts.SansBold} {
-		data, err := fonts.FS.ReadFile(name)
+		faces, err := parseEmbedded(DefaultFamily, name)
 		if err != nil {
-			return nil, fmt.Errorf("text: embedded font %s: %w", name, err)
+			return nil, err
 		}
-		if err := s.Add(DefaultFamily, data); err != nil {
-			return nil, fmt.Errorf("text: embedded font %s: %w", name, err)
-		}
+		s.add(DefaultFamily, faces)
 	}
 	s.alias("sans", DefaultFamily)
-	data, err := fonts.FS.ReadFile(fonts.Emoji)
+	faces, err := parseEmbedded("Noto Color Emoji", fonts.Emoji)
 	if err != nil {
-		return nil, fmt.Errorf("text: embedded font %s: %w", fonts.Emoji, err)
+		return nil, err
 	}
-	if err := s.AddFallback("Noto Color Emoji", data); err != nil {
-		return nil, fmt.Errorf("text: embedded font %s: %w", fonts.Emoji, err)
-	}
+	s.addFallback("Noto Color Emoji", faces)
 	return s, nil
 }
 
@@ -139,10 +135,15 @@ func Default() (*FontSet, error) {
 // weight of each face is read from the font (OS/2 usWeightClass); a face
 // with the same family and weight as an existing one replaces it.
 func (s *FontSet) Add(family string, data []byte) error {
-	faces, err := parse(family, data)
+	faces, err := parse(family, bytes.NewReader(data))
 	if err != nil {
 		return err
 	}
+	s.add(family, faces)
+	return nil
+}
+
+func (s *FontSet) add(family string, faces []*face) {
 	key := normFamily(family)
 	list := slices.Clone(s.families[key])
 	for _, f := range faces {
@@ -154,31 +155,53 @@ func (s *FontSet) Add(family string, data []byte) error {
 	if _, ok := s.names[key]; !ok {
 		s.names[key] = strings.TrimSpace(family)
 	}
-	return nil
 }
 
 // AddFallback registers a font file under family and appends its faces to
 // the fallback chain, which is tried, in order, for characters that
 // neither the span's family nor the default family can show.
 func (s *FontSet) AddFallback(family string, data []byte) error {
-	faces, err := parse(family, data)
+	faces, err := parse(family, bytes.NewReader(data))
 	if err != nil {
 		return err
 	}
+	s.addFallback(family, faces)
+	return nil
+}
+
+func (s *FontSet) addFallback(family string, faces []*face) {
 	key := normFamily(family)
 	s.families[key] = append(slices.Clone(s.families[key]), faces...)
 	if _, ok := s.names[key]; !ok {
 		s.names[key] = strings.TrimSpace(family)
 	}
 	s.fallback = append(slices.Clone(s.fallback), faces...)
-	return nil
 }
 
-func parse(family string, data []byte) ([]*face, error) {
+// parseEmbedded parses a font of the fonts package in place: embedded
+// files support ReadAt and Seek, which saves copying megabytes.
+func parseEmbedded(family, name string) ([]*face, error) {
+	f, err := fonts.FS.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("text: embedded font %s: %w", name, err)
+	}
+	defer f.Close()
+	r, ok := f.(font.Resource)
+	if !ok {
+		data, err := fonts.FS.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("text: embedded font %s: %w", name, err)
+		}
+		r = bytes.NewReader(data)
+	}
+	return parse(family, r)
+}
+
+func parse(family string, r font.Resource) ([]*face, error) {
 	if strings.TrimSpace(family) == "" {
 		return nil, errors.New("text: empty font family name")
 	}
-	fcs, err := font.ParseTTC(bytes.NewReader(data))
+	fcs, err := font.ParseTTC(r)
 	if err != nil {
 		return nil, fmt.Errorf("text: parsing font for family %q: %w", family, err)
 	}
