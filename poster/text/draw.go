@@ -16,13 +16,17 @@ import (
 // vertical positions snap to whole pixels (baselines are then crisp).
 const subpixels = 4
 
+// maxCoord bounds the positions Draw accepts, in px.
+const maxCoord = 1 << 24
+
 // Draw paints the block onto dst with its top-left corner at (x, y) and the
 // given opacity in [0, 1]. Lines are aligned within MaxWidth, or within the
 // block's width when MaxWidth is 0. Draw may be called concurrently, on
 // different destinations.
 func (b *Block) Draw(dst *image.RGBA, x, y float64, opacity float64) {
-	if b == nil || dst == nil || len(b.lines) == 0 || !(opacity > 0) || !finite(x) || !finite(y) {
-		return
+	if b == nil || dst == nil || len(b.lines) == 0 || !(opacity > 0) ||
+		!(math.Abs(x) < maxCoord) || !(math.Abs(y) < maxCoord) {
+		return // also keeps pixel coordinates far from int overflow
 	}
 	opacity = math.Min(opacity, 1)
 	d := drawer{dst: dst, sh: b.sh, opacity: opacity}

@@ -199,15 +199,21 @@ func breakFlags(seg *segmenter.Segmenter, text []rune, flags []uint8) []uint8 {
 		switch {
 		case noStart[b] || noEnd[a]:
 			flags[i] &^= brAllowed
-		case (ideographic(a) || ideographic(b)) && !glue(a) && !glue(b) &&
-			!unicodeSpace(b) && a != '\n':
+		case ideographic(a) && loose(b) || ideographic(b) && loose(a):
 			flags[i] |= brAllowed
 		}
 	}
 	return flags
 }
 
-func unicodeSpace(r rune) bool { return space([]rune{r}) }
+// loose reports runes that a line may break next to when the other side
+// is ideographic. UAX #14 keeps quotation marks attached on both sides,
+// which Chinese text does not; symbols such as hyphens and slashes keep
+// their UAX #14 behaviour.
+func loose(r rune) bool {
+	return ideographic(r) || unicode.IsLetter(r) || unicode.IsNumber(r) ||
+		r == '“' || r == '”' || r == '‘' || r == '’'
+}
 
 // shape itemizes text into runs of one span, face and script, shapes them
 // and appends the resulting clusters to the context.

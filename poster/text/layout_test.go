@@ -60,6 +60,9 @@ func TestLineBreaking(t *testing.T) {
 		{"numbers are not split", "一二三四12345", 100, []string{"一二三四", "12345"}},
 		{"newlines are mandatory breaks", "a\nb\n\nc", 0, []string{"a", "b", "", "c"}},
 		{"no width means no wrapping", "一二三四五六七八九十", 0, []string{"一二三四五六七八九十"}},
+		{"break allowed before an opening quote", "一二三四：“五六”", 100, []string{"一二三四：", "“五六”"}},
+		{"hyphen keeps UAX #14 rules", "一二三四五-六", 100, []string{"一二三四", "五-六"}},
+		{"closing quote never starts a line", "一二三四五”六", 100, []string{"一二三四", "五”六"}},
 		{"CRLF is one break", "一\r\n二", 0, []string{"一", "二"}},
 	}
 	for _, tt := range tests {
