@@ -432,8 +432,14 @@ func (l *layouter) ellipsis(ln *lineRange, span int32) {
 	if from < len(ctx.cl) {
 		ew -= ctx.cl[len(ctx.cl)-1].ls
 	}
+	// Neither a space nor an opening bracket may stand right before the
+	// ellipsis: "木勺（…" reads as broken.
 	trim := func() {
-		for ln.to > ln.from && ctx.cl[ln.to-1].space {
+		for ln.to > ln.from {
+			c := &ctx.cl[ln.to-1]
+			if !c.space && !(c.end > c.start && noEnd[ctx.runes[c.end-1]]) {
+				break
+			}
 			ln.to--
 		}
 	}

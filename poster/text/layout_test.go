@@ -137,6 +137,12 @@ func TestEllipsis(t *testing.T) {
 			truncated: true,
 		},
 		{
+			name:      "opening bracket dropped before the ellipsis",
+			p:         Paragraph{Spans: []Span{{Text: "一二三（四五六七", Size: 20}}, MaxWidth: 100, MaxLines: 1},
+			want:      []string{"一二三…"},
+			truncated: true,
+		},
+		{
 			name:      "trailing space dropped before the ellipsis",
 			p:         Paragraph{Spans: []Span{{Text: "Hello wonderful world", Size: 20}}, MaxWidth: 100, MaxLines: 1},
 			want:      []string{"Hello…"},
