@@ -1,0 +1,321 @@
+package picture
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"testing"
+)
+
+// quadrants is a 40×20 image whose corners are told apart after rotation:
+// red top-left, green top-right, blue bottom-left, white bottom-right.
+func quadrants() *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, 40, 20))
+	for y := 0; y < 20; y++ {
+		for x := 0; x < 40; x++ {
+			c := color.NRGBA{A: 255}
+			switch {
+			case x < 20 && y < 10:
+				c.R = 255
+			case y < 10:
+				c.G = 255
+			case x < 20:
+				c.B = 255
+			default:
+				c = color.NRGBA{255, 255, 255, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	return img
+}
+
+// withExif inserts an APP1 EXIF segment holding one Orientation tag right
+// after the JPEG's SOI marker.
+func withExif(jpg []byte, orientation uint16) []byte {
+	var tiff bytes.Buffer
+	tiff.WriteString("MM")
+	binary.Write(&tiff, binary.BigEndian, uint16(42))
+	binary.Write(&tiff, binary.BigEndian, uint32(8))
+	binary.Write(&tiff, binary.BigEndian, uint16(1))      // one entry
+	binary.Write(&tiff, binary.BigEndian, uint16(0x0112)) // Orientation
+	binary.Write(&tiff, binary.BigEndian, uint16(3))      // SHORT
+	binary.Write(&tiff, binary.BigEndian, uint32(1))
+	binary.Write(&tiff, binary.BigEndian, orientation)
+	binary.Write(&tiff, binary.BigEndian, uint16(0))
+	binary.Write(&tiff, binary.BigEndian, uint32(0)) // no next IFD
+	seg := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
+	var out bytes.Buffer
+	out.Write(jpg[:2])
+	out.Write([]byte{0xFF, 0xE1})
+	binary.Write(&out, binary.BigEndian, uint16(len(seg)+2))
+	out.Write(seg)
+	out.Write(jpg[2:])
+	return out.Bytes()
+}
+
+func encodeJPEG(t *testing.T, img image.Image) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func near(c color.Color, r, g, b uint8) bool {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	d := func(x, y uint8) bool { return int(x)+40 > int(y) && int(y)+40 > int(x) }
+	return d(n.R, r) && d(n.G, g) && d(n.B, b)
+}
+
+func TestDecodeEXIFOrientation(t *testing.T) {
+	plain := encodeJPEG(t, quadrants())
+	// What each orientation's stored image must become, judged by the
+	// colour at the top-left corner and the upright size.
+	tests := []struct {
+		o       uint16
+		w, h    int
+		r, g, b uint8
+	}{
+		{1, 40, 20, 255, 0, 0},
+		{2, 40, 20, 0, 255, 0},
+		{3, 40, 20, 255, 255, 255},
+		{4, 40, 20, 0, 0, 255},
+		{5, 20, 40, 255, 0, 0},
+		{6, 20, 40, 0, 0, 255},
+		{7, 20, 40, 255, 255, 255},
+		{8, 20, 40, 0, 255, 0},
+	}
+	for _, tt := range tests {
+		img, format, err := DecodeBytes(withExif(plain, tt.o), Limits{})
+		if err != nil || format != "jpeg" {
+			t.Fatalf("orientation %d: %v %q", tt.o, err, format)
+		}
+		b := img.Bounds()
+		if b.Dx() != tt.w || b.Dy() != tt.h {
+			t.Errorf("orientation %d: size %v, want %dx%d", tt.o, b.Size(), tt.w, tt.h)
+			continue
+		}
+		if c := img.At(b.Min.X+2, b.Min.Y+2); !near(c, tt.r, tt.g, tt.b) {
+			t.Errorf("orientation %d: top-left %v", tt.o, c)
+		}
+	}
+}
+
+// pngHeader builds a PNG signature and IHDR chunk claiming w×h pixels.
+func pngHeader(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 6
+	binary.Write(&b, binary.BigEndian, uint32(13))
+	chunk := append([]byte("IHDR"), ihdr...)
+	b.Write(chunk)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	return b.Bytes()
+}
+
+func TestDecodeFormatsAndLimits(t *testing.T) {
+	src := quadrants()
+	var pngB, gifB bytes.Buffer
+	png.Encode(&pngB, src)
+	gif.Encode(&gifB, src, nil)
+	var webpB bytes.Buffer
+	if err := Encode(&webpB, src, "webp", 90); err != nil {
+		t.Fatal(err)
+	}
+	jpg := encodeJPEG(t, src)
+	tests := []struct {
+		name   string
+		data   []byte
+		lim    Limits
+		format string
+		err    error
+	}{
+		{"png", pngB.Bytes(), Limits{}, "png", nil},
+		{"jpeg", jpg, Limits{}, "jpeg", nil},
+		{"gif", gifB.Bytes(), Limits{}, "gif", nil},
+		{"webp", webpB.Bytes(), Limits{}, "webp", nil},
+		{"not an image", []byte("<html>hello</html>"), Limits{}, "", ErrUnsupported},
+		{"empty", nil, Limits{}, "", ErrUnsupported},
+		{"too many bytes", jpg, Limits{MaxBytes: 100}, "", ErrTooLarge},
+		{"too many pixels", pngB.Bytes(), Limits{MaxPixels: 799}, "", ErrTooLarge},
+		{"bomb header", pngHeader(100000, 100000), Limits{MaxPixels: 40_000_000}, "", ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img, format, err := Decode(bytes.NewReader(tt.data), tt.lim)
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("err = %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil || format != tt.format || img.Bounds().Dx() != 40 {
+				t.Fatalf("got %q %v, %v", format, img, err)
+			}
+		})
+	}
+	t.Run("truncated", func(t *testing.T) {
+		if _, _, err := DecodeBytes(jpg[:len(jpg)/2], Limits{}); err == nil {
+			t.Fatal("half a JPEG decoded")
+		}
+	})
+}
+
+func TestDecodeDataURL(t *testing.T) {
+	var b bytes.Buffer
+	png.Encode(&b, quadrants())
+	good := "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+	if img, err := DecodeDataURL(good, Limits{}); err != nil || img.Bounds().Dx() != 40 {
+		t.Fatalf("good: %v", err)
+	}
+	for _, bad := range []string{"data:image/png;base64", "data:image/png;base64,%%%", "http://x/y.png", "data:text/plain,hello"} {
+		if _, err := DecodeDataURL(bad, Limits{}); err == nil {
+			t.Errorf("%q decoded", bad)
+		}
+	}
+	if _, err := DecodeDataURL(good, Limits{MaxBytes: 10}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("limit: %v", err)
+	}
+}
+
+func TestFitted(t *testing.T) {
+	src := quadrants() // 40×20
+	if got := Fitted(src, 40, 20, FitCover); got != image.Image(src) {
+		t.Error("same-size image was resampled")
+	}
+	for _, tc := range []struct {
+		fit  Fit
+		w, h int
+	}{{FitCover, 20, 20}, {FitContain, 20, 20}, {FitFill, 20, 20}, {FitCover, 80, 10}} {
+		got := Fitted(src, tc.w, tc.h, tc.fit)
+		if got.Bounds().Dx() != tc.w || got.Bounds().Dy() != tc.h {
+			t.Errorf("%v %dx%d: got %v", tc.fit, tc.w, tc.h, got.Bounds())
+		}
+	}
+	// Cover of a square keeps the middle: left half red/blue, right green/white.
+	cover := Fitted(src, 20, 20, FitCover)
+	b := cover.Bounds()
+	if !near(cover.At(b.Min.X+1, b.Min.Y+1), 255, 0, 0) || !near(cover.At(b.Max.X-2, b.Min.Y+1), 0, 255, 0) {
+		t.Errorf("cover crop: %v %v", cover.At(b.Min.X+1, b.Min.Y+1), cover.At(b.Max.X-2, b.Min.Y+1))
+	}
+	// Contain of a square letterboxes top and bottom with transparency.
+	contain := Fitted(src, 20, 20, FitContain)
+	if _, _, _, a := contain.At(10, 0).RGBA(); a != 0 {
+		t.Error("contain band is not transparent")
+	}
+	if _, _, _, a := contain.At(10, 10).RGBA(); a == 0 {
+		t.Error("contain middle is transparent")
+	}
+}
+
+func TestDrawRoundedCircle(t *testing.T) {
+	dst := image.NewRGBA(image.Rect(0, 0, 100, 100))
+	red := image.NewUniform(color.NRGBA{255, 0, 0, 255})
+	DrawRounded(dst, image.Rect(0, 0, 100, 100), red, 50, 1)
+	if a := dst.RGBAAt(1, 1).A; a != 0 {
+		t.Errorf("corner alpha %d, want 0", a)
+	}
+	if c := dst.RGBAAt(50, 50); c != (color.RGBA{255, 0, 0, 255}) {
+		t.Errorf("centre %v", c)
+	}
+	if a := dst.RGBAAt(50, 0).A; a == 0 {
+		t.Error("top edge middle not covered")
+	}
+	// Opacity fades the whole shape.
+	half := image.NewRGBA(image.Rect(0, 0, 10, 10))
+	DrawRounded(half, half.Bounds(), red, 0, 0.5)
+	if a := half.RGBAAt(5, 5).A; a < 120 || a > 136 {
+		t.Errorf("half opacity alpha %d", a)
+	}
+	// A border covers the edge and leaves the middle alone.
+	ring := image.NewRGBA(image.Rect(0, 0, 100, 100))
+	StrokeRounded(ring, ring.Bounds(), 20, 6, color.NRGBA{0, 0, 255, 255})
+	if ring.RGBAAt(50, 2).A != 255 || ring.RGBAAt(50, 50).A != 0 {
+		t.Errorf("ring: edge %v middle %v", ring.RGBAAt(50, 2), ring.RGBAAt(50, 50))
+	}
+}
+
+func TestEncodeRoundTrip(t *testing.T) {
+	src := photo(200, 150)
+	sizes := map[string]int{}
+	for _, f := range []string{"png", "jpeg", "webp"} {
+		for _, q := range []int{40, 95} {
+			var b bytes.Buffer
+			if err := Encode(&b, src, f, q); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			img, format, err := DecodeBytes(b.Bytes(), Limits{})
+			if err != nil || format != f || img.Bounds().Size() != src.Bounds().Size() {
+				t.Fatalf("%s q%d: %q %v %v", f, q, format, img.Bounds(), err)
+			}
+			sizes[f+string(rune('0'+q/10))] = b.Len()
+		}
+	}
+	if sizes["jpeg4"] >= sizes["jpeg9"] || sizes["webp4"] >= sizes["webp9"] {
+		t.Errorf("quality does not change size: %v", sizes)
+	}
+	if err := Encode(&bytes.Buffer{}, src, "tiff", 90); err == nil {
+		t.Error("tiff accepted")
+	}
+	if err := Encode(&bytes.Buffer{}, src, "jpeg", 0); err == nil {
+		t.Error("quality 0 accepted")
+	}
+}
+
+// photo makes a smooth, photo-like test image.
+func photo(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Pix[y*img.Stride+x*4+0] = uint8(x * 255 / w)
+			img.Pix[y*img.Stride+x*4+1] = uint8(y * 255 / h)
+			img.Pix[y*img.Stride+x*4+2] = uint8((x*y/7 + x*x/13) % 256)
+			img.Pix[y*img.Stride+x*4+3] = 255
+		}
+	}
+	return img
+}
+
+func BenchmarkEncode(b *testing.B) {
+	src := photo(750, 1334)
+	for _, f := range []string{"jpeg", "png", "webp"} {
+		b.Run(f, func(b *testing.B) {
+			var buf bytes.Buffer
+			b.ReportAllocs()
+			for b.Loop() {
+				buf.Reset()
+				if err := Encode(&buf, src, f, 90); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkFittedCover(b *testing.B) {
+	src := photo(1500, 2000)
+	b.ReportAllocs()
+	for b.Loop() {
+		Fitted(src, 750, 1334, FitCover)
+	}
+}
+
+func BenchmarkDrawRoundedCircle(b *testing.B) {
+	dst := image.NewRGBA(image.Rect(0, 0, 400, 400))
+	src := photo(200, 200)
+	b.ReportAllocs()
+	for b.Loop() {
+		DrawRounded(dst, image.Rect(100, 100, 300, 300), src, 100, 1)
+	}
+}
