@@ -1,30 +1,83 @@
 package poster
 
 import (
-	"context"
 	"errors"
+	"fmt"
 	"image"
 	"io/fs"
+	"sort"
+	"sync"
+
+	"github.com/haibao/haibao/assets"
+	"github.com/haibao/haibao/poster/text"
 )
+
+// DefaultMaxPixels bounds the canvas of one render (width × height at the
+// render scale), so a layout or a scale cannot ask for gigabytes.
+const DefaultMaxPixels = 40_000_000
 
 // Config sets up an Engine. The zero value is usable: embedded fonts and
 // assets, no remote images, QR codes in place of WeChat codes.
 type Config struct {
 	Images    ImageLoader // remote http(s) images; nil refuses them
 	Codes     CodeSource  // nil draws standard QR codes
-	MaxPixels int         // canvas size limit at render scale; 0 means 40 MP
+	MaxPixels int         // canvas size limit at render scale; 0 means DefaultMaxPixels
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.MaxPixels < 0 {
+		return errors.New("poster: MaxPixels must not be negative")
+	}
+	return nil
 }
 
 // Engine renders layouts. It holds the parsed fonts and decoded assets,
 // shared by every render; it is safe for concurrent use.
 type Engine struct {
-	cfg Config
+	cfg        Config
+	fonts      *text.FontSet
+	codes      CodeSource
+	assetNames []string
+
+	assetMu sync.Mutex
+	assets  map[string]image.Image
+
+	canvases sync.Pool // *image.RGBA backing buffers, reused across renders
 }
 
 // NewEngine parses the embedded fonts and prepares the engine.
 func NewEngine(cfg Config) (*Engine, error) {
-	return &Engine{cfg: cfg}, nil
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxPixels == 0 {
+		cfg.MaxPixels = DefaultMaxPixels
+	}
+	fonts, err := text.Default()
+	if err != nil {
+		return nil, fmt.Errorf("poster: load embedded fonts: %w", err)
+	}
+	e := &Engine{cfg: cfg, fonts: fonts, codes: cfg.Codes, assets: map[string]image.Image{}}
+	if e.codes == nil {
+		e.codes = newQRSource()
+	}
+	ents, err := fs.ReadDir(assets.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("poster: list embedded assets: %w", err)
+	}
+	for _, ent := range ents {
+		e.assetNames = append(e.assetNames, ent.Name())
+	}
+	sort.Strings(e.assetNames)
+	return e, nil
 }
+
+// Assets lists the names of the embedded assets (use them as asset:NAME).
+func (e *Engine) Assets() []string { return append([]string(nil), e.assetNames...) }
+
+// Fonts lists the font families every layout can use.
+func (e *Engine) Fonts() []string { return e.fonts.Families() }
 
 // RenderOptions tune one render.
 type RenderOptions struct {
@@ -44,9 +97,23 @@ type Box struct {
 
 // Result is a rendered poster.
 type Result struct {
-	Image *image.RGBA
-	Scale float64
-	Boxes []Box
+	Image  *image.RGBA
+	Scale  float64
+	Width  float64 // canvas size in layout units
+	Height float64
+	Boxes  []Box
+
+	release func()
+}
+
+// Release hands the image buffer back for reuse by later renders. The
+// Result must not be used afterwards. Calling it is optional.
+func (r *Result) Release() {
+	if r.release != nil {
+		r.release()
+		r.release = nil
+		r.Image = nil
+	}
 }
 
 // Field is one data field a layout reads.
@@ -57,32 +124,29 @@ type Field struct {
 	Elements []string `json:"elements"`
 }
 
-// Layout is a parsed and validated layout file.
+// Layout is a parsed and validated layout file. It is immutable and safe to
+// render from many goroutines.
 type Layout struct {
-	Name   string         // file name without its .yaml extension
-	File   string         // path inside the folder it was loaded from
-	Width  float64        // canvas width in layout units
-	Height float64        // canvas height; 0 when it grows to fit the content
-	Scale  float64        // default pixel ratio
-	Sample map[string]any // the layout's own sample data
-	Fields []Field        // data fields the layout reads, sorted by name
+	Name        string         // file name without its .yaml extension
+	File        string         // path inside the folder it was loaded from
+	Description string         // optional words for people choosing a layout
+	Width       float64        // canvas width in layout units
+	Height      float64        // canvas height; 0 when it grows to fit the content
+	Scale       float64        // default pixel ratio
+	Sample      map[string]any // the layout's own sample data
+	Fields      []Field        // data fields the layout reads, sorted by name
+
+	m   *model
+	res *resources
 }
 
-var errNotImplemented = errors.New("not implemented")
-
-// LoadLayout parses and validates one layout file of fsys. Problems come back
-// as a *ValidationError.
-func (e *Engine) LoadLayout(fsys fs.FS, path string) (*Layout, error) {
-	return nil, errNotImplemented
-}
-
-// LoadDir loads every *.yaml layout at the top of fsys. It returns the valid
-// layouts and, when any file is invalid, a *ValidationError for the rest.
-func (e *Engine) LoadDir(fsys fs.FS) ([]*Layout, error) {
-	return nil, errNotImplemented
-}
-
-// Render draws l with data at the requested scale.
-func (e *Engine) Render(ctx context.Context, l *Layout, data map[string]any, opt RenderOptions) (*Result, error) {
-	return nil, errNotImplemented
+// Position returns the line and column where the element with id starts in
+// the layout file (1, 1 when there is no such element).
+func (l *Layout) Position(id string) (line, col int) {
+	for _, e := range l.m.elements {
+		if e.id == id {
+			return e.line, e.col
+		}
+	}
+	return 1, 1
 }
