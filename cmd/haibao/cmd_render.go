@@ -1,11 +1,129 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+
+	"github.com/haibao/haibao/internal/atomicfile"
+	"github.com/haibao/haibao/poster"
 )
 
 func runRender(ctx context.Context, sio stdio, args []string) int {
-	fmt.Fprintln(sio.err, "haibao: not available yet")
+	fl := flag.NewFlagSet("render", flag.ContinueOnError)
+	fl.SetOutput(sio.err)
+	layout := fl.String("layout", "", "layout name (in --layouts) or path to a .yaml file")
+	data := fl.String("data", "", "JSON data file, or - for stdin (default: the layout's sample data)")
+	out := fl.String("out", "", "output file (default: stdout)")
+	format := fl.String("format", "", "png, jpeg or webp (default: from --out's extension, else png)")
+	quality := fl.Int("quality", poster.DefaultQuality, "JPEG/WebP quality, 1-100")
+	scale := fl.Float64("scale", 0, "pixel ratio (default: the layout's scale)")
+	dir := fl.String("layouts", "", "layouts folder (default: ./layouts when present, else the embedded samples)")
+	fl.Usage = func() {
+		fmt.Fprintln(sio.err, "usage: haibao render --layout NAME|PATH [--data FILE.json|-] [--out FILE] [--format png|jpeg|webp] [--quality 1-100] [--scale F] [--layouts DIR]")
+		fl.PrintDefaults()
+	}
+	if code, done := parseFlags(fl, args); done {
+		return code
+	}
+	if *layout == "" {
+		return usageError(sio, fl, "--layout is required")
+	}
+	if *quality < 1 || *quality > 100 {
+		return usageError(sio, fl, "--quality must be from 1 to 100")
+	}
+	if *scale < 0 || *scale > 4 {
+		return usageError(sio, fl, "--scale must be greater than 0 and at most 4")
+	}
+	f := poster.PNG
+	switch {
+	case *format != "":
+		var err error
+		if f, err = poster.ParseFormat(*format); err != nil {
+			return usageError(sio, fl, "--format: "+err.Error())
+		}
+	case *out != "" && *out != "-":
+		var ok bool
+		if f, ok = poster.FormatFromPath(*out); !ok {
+			return usageError(sio, fl, "cannot tell the format from --out "+*out+"; add --format")
+		}
+	}
+
+	engine, err := newEngine(sio)
+	if err != nil {
+		return fail(sio, err)
+	}
+	l, folder, err := loadLayout(engine, *layout, *dir)
+	if err != nil {
+		return fail(sio, prefixProblems(err, folder))
+	}
+	values := l.Sample
+	if *data != "" {
+		if values, err = readData(sio, *data); err != nil {
+			return fail(sio, err)
+		}
+	}
+	res, err := engine.Render(ctx, l, values, poster.RenderOptions{Scale: *scale})
+	if err != nil {
+		return fail(sio, err)
+	}
+	defer res.Release()
+	encode := func(w io.Writer) error { return poster.Encode(w, res.Image, f, *quality) }
+	if *out == "" || *out == "-" {
+		// Encode fully before writing, so a failure leaves stdout empty.
+		var buf bytes.Buffer
+		if err := encode(&buf); err != nil {
+			return fail(sio, err)
+		}
+		if _, err := sio.out.Write(buf.Bytes()); err != nil {
+			return fail(sio, err)
+		}
+		return exitOK
+	}
+	if err := atomicfile.Write(*out, 0o644, encode); err != nil {
+		return fail(sio, fmt.Errorf("write %s: %w", *out, err))
+	}
+	fmt.Fprintf(sio.err, "wrote %s (%d×%d, %s)\n", *out, res.Image.Bounds().Dx(), res.Image.Bounds().Dy(), f)
+	return exitOK
+}
+
+// parseFlags parses args; done is true when the caller should return code
+// (help was asked for, or the flags were bad).
+func parseFlags(fl *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, true
+		}
+		return exitUsage, true
+	}
+	if fl.NArg() > 0 && fl.Name() != "validate" {
+		fmt.Fprintf(fl.Output(), "haibao %s: unexpected argument %q\n", fl.Name(), fl.Arg(0))
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+func usageError(sio stdio, fl *flag.FlagSet, msg string) int {
+	fmt.Fprintf(sio.err, "haibao %s: %s\n", fl.Name(), msg)
+	return exitUsage
+}
+
+func fail(sio stdio, err error) int {
+	var ve *poster.ValidationError
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			fmt.Fprintln(sio.err, p.String())
+		}
+		return exitFailure
+	}
+	fmt.Fprintf(sio.err, "haibao: %v\n", err)
 	return exitFailure
+}
+
+// newEngine builds the poster engine the CLI renders with.
+func newEngine(sio stdio) (*poster.Engine, error) {
+	return poster.NewEngine(poster.Config{})
 }
