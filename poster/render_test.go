@@ -14,6 +14,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/haibao/haibao/assets"
+	"github.com/haibao/haibao/fonts"
 	"github.com/haibao/haibao/internal/golden"
 	"github.com/haibao/haibao/internal/scan"
 	"github.com/haibao/haibao/layouts"
@@ -452,5 +454,46 @@ func BenchmarkRenderEncode(b *testing.B) {
 			}
 			b.ReportMetric(float64(buf.Len()), "bytes")
 		})
+	}
+}
+
+// TestLayoutOwnFilesAndFonts renders a layout that registers its own font
+// and uses an image file next to it, both read through the layout's folder.
+func TestLayoutOwnFilesAndFonts(t *testing.T) {
+	e := testEngine(t)
+	fontData, err := fs.ReadFile(fonts.FS, fonts.SansBold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo, err := fs.ReadFile(assets.FS, "badge-star.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := fstest.MapFS{
+		"brand/fonts/Brand.otf": &fstest.MapFile{Data: fontData},
+		"brand/img/star.png":    &fstest.MapFile{Data: photo},
+		"brand/card.yaml": &fstest.MapFile{Data: []byte(`fonts:
+  Brand Display: fonts/Brand.otf
+canvas: {width: 200, height: 120, background: "#fff"}
+elements:
+  - {id: star, type: image, src: img/star.png, x: 10, y: 10, width: 100, height: 100}
+  - {id: word, type: text, text: 品牌, font: Brand Display, size: 30, x: 120, y: 40}
+`)},
+	}
+	l, err := e.LoadLayout(files, "brand/card.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Render(context.Background(), l, nil, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The star's centre is gold, not the white background.
+	if c := res.Image.RGBAAt(60, 60); c.B > 200 && c.R > 200 && c.G > 200 {
+		t.Errorf("image file not drawn: centre is %v", c)
+	}
+	// Other layouts do not see the registered family.
+	if _, err := e.ParseLayout(fstest.MapFS{}, "x.yaml", []byte(okHead+"  - {type: text, text: hi, font: Brand Display}\n")); err == nil {
+		t.Error("a layout's own font leaked into the engine's shared font set")
 	}
 }
