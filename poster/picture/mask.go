@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync"
 
 	"golang.org/x/image/vector"
 )
@@ -27,17 +28,13 @@ func DrawRounded(dst *image.RGBA, r image.Rectangle, src image.Image, radius, op
 	if r.Empty() || opacity <= 0 {
 		return
 	}
-	sp := srcPoint(src)
-	if radius <= 0 {
-		if opacity >= 1 {
-			draw.Draw(dst, r, src, sp, draw.Over)
-			return
-		}
-		draw.DrawMask(dst, r, src, sp, image.NewUniform(color.Alpha{A: uint8(opacity*255 + 0.5)}), image.Point{}, draw.Over)
-		return
-	}
-	mask := roundedMask(r.Dx(), r.Dy(), radius, 0, opacity)
-	draw.DrawMask(dst, r, src, sp, mask, image.Point{}, draw.Over)
+	w, h := r.Dx(), r.Dy()
+	radius = math.Min(math.Max(radius, 0), float64(min(w, h))/2)
+	// Only the bands holding the corners need an antialiased mask; the rows
+	// between them are drawn straight, which keeps large panels cheap.
+	band := int(math.Ceil(radius))
+	regions := []image.Rectangle{image.Rect(0, 0, w, band), image.Rect(0, h-band, w, h)}
+	drawRegions(dst, r, src, image.Rect(0, band, w, h-band), regions, w, h, radius, 0, opacity)
 }
 
 // StrokeRounded draws a border of the given width just inside the rounded
@@ -47,21 +44,81 @@ func StrokeRounded(dst *image.RGBA, r image.Rectangle, radius, width float64, c 
 	if r.Empty() || width <= 0 || c.A == 0 {
 		return
 	}
-	mask := roundedMask(r.Dx(), r.Dy(), radius, width, 1)
-	draw.DrawMask(dst, r, image.NewUniform(c), image.Point{}, mask, image.Point{}, draw.Over)
+	w, h := r.Dx(), r.Dy()
+	radius = math.Min(math.Max(radius, 0), float64(min(w, h))/2)
+	band := max(int(math.Ceil(radius)), int(math.Ceil(width)))
+	side := int(math.Ceil(width)) + 1
+	regions := []image.Rectangle{
+		image.Rect(0, 0, w, band), image.Rect(0, h-band, w, h),
+		image.Rect(0, band, side, h-band), image.Rect(w-side, band, w, h-band),
+	}
+	if 2*band >= h || 2*side >= w {
+		regions = []image.Rectangle{image.Rect(0, 0, w, h)}
+	}
+	drawRegions(dst, r, image.NewUniform(c), image.Rectangle{}, regions, w, h, radius, width, 1)
 }
 
-// roundedMask rasterizes a w×h rounded rectangle as an alpha mask; with
-// ring > 0 only a band of that width along the edge is covered.
-func roundedMask(w, h int, radius, ring, opacity float64) *image.Alpha {
-	z := vector.NewRasterizer(w, h)
-	z.DrawOp = draw.Src
-	fw, fh := float64(w), float64(h)
-	roundedPath(z, 0, 0, fw, fh, radius, false)
-	if ring > 0 && ring*2 < math.Min(fw, fh) {
-		roundedPath(z, ring, ring, fw-ring, fh-ring, math.Max(radius-ring, 0), true)
+// drawRegions composites src into r: solid (relative to r) with just the
+// opacity, and each of regions through a mask of the rounded shape.
+func drawRegions(dst *image.RGBA, r image.Rectangle, src image.Image, solid image.Rectangle, regions []image.Rectangle, w, h int, radius, ring, opacity float64) {
+	sp := srcPoint(src)
+	if !solid.Empty() {
+		if opacity >= 1 {
+			draw.Draw(dst, solid.Add(r.Min), src, sp.Add(solid.Min), draw.Over)
+		} else {
+			a := image.NewUniform(color.Alpha{A: uint8(opacity*255 + 0.5)})
+			draw.DrawMask(dst, solid.Add(r.Min), src, sp.Add(solid.Min), a, image.Point{}, draw.Over)
+		}
 	}
-	mask := image.NewAlpha(image.Rect(0, 0, w, h))
+	for _, reg := range regions {
+		reg = reg.Intersect(image.Rect(0, 0, w, h))
+		if reg.Empty() || (reg.Overlaps(solid) && !solid.Empty()) {
+			continue
+		}
+		mask := shapeMask(w, h, reg, radius, ring, opacity)
+		draw.DrawMask(dst, reg.Add(r.Min), src, sp.Add(reg.Min), mask, image.Point{}, draw.Over)
+		releaseMask(mask)
+	}
+}
+
+// Rasterizers and masks are large (a float and a byte per pixel) and every
+// rounded shape of every render needs one, so they are reused.
+var (
+	rasterizers sync.Pool // *vector.Rasterizer
+	maskBufs    sync.Pool // *[]uint8
+)
+
+func releaseMask(m *image.Alpha) {
+	pix := m.Pix
+	maskBufs.Put(&pix)
+}
+
+// shapeMask rasterizes the part reg of a w×h rounded rectangle as an alpha
+// mask; with ring > 0 only a band of that width along the edge is covered.
+func shapeMask(w, h int, reg image.Rectangle, radius, ring, opacity float64) *image.Alpha {
+	rw, rh := reg.Dx(), reg.Dy()
+	z, _ := rasterizers.Get().(*vector.Rasterizer)
+	if z == nil {
+		z = vector.NewRasterizer(rw, rh)
+	} else {
+		z.Reset(rw, rh)
+	}
+	defer rasterizers.Put(z)
+	z.DrawOp = draw.Src
+	ox, oy := float64(reg.Min.X), float64(reg.Min.Y)
+	fw, fh := float64(w), float64(h)
+	roundedPath(z, -ox, -oy, fw-ox, fh-oy, radius, false)
+	if ring > 0 && ring*2 < math.Min(fw, fh) {
+		roundedPath(z, ring-ox, ring-oy, fw-ring-ox, fh-ring-oy, math.Max(radius-ring, 0), true)
+	}
+	var pix []uint8
+	if b, ok := maskBufs.Get().(*[]uint8); ok && cap(*b) >= rw*rh {
+		pix = (*b)[:rw*rh]
+	} else {
+		pix = make([]uint8, rw*rh)
+	}
+	mask := &image.Alpha{Pix: pix, Stride: rw, Rect: image.Rect(0, 0, rw, rh)}
+	// The rasterizer with draw.Src writes every pixel, so no clearing.
 	z.Draw(mask, mask.Bounds(), image.Opaque, image.Point{})
 	if opacity < 1 {
 		for i, a := range mask.Pix {

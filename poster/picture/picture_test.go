@@ -11,7 +11,10 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"testing"
+
+	"golang.org/x/image/draw"
 )
 
 // quadrants is a 40×20 image whose corners are told apart after rotation:
@@ -317,5 +320,36 @@ func BenchmarkDrawRoundedCircle(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		DrawRounded(dst, image.Rect(100, 100, 300, 300), src, 100, 1)
+	}
+}
+
+// TestRoundedBandsMatchWholeMask checks that drawing a rounded shape band by
+// band gives the same pixels as one mask over the whole shape.
+func TestRoundedBandsMatchWholeMask(t *testing.T) {
+	red := image.NewUniform(color.NRGBA{200, 30, 30, 255})
+	for _, tc := range []struct {
+		w, h                  int
+		radius, ring, opacity float64
+	}{
+		{100, 60, 12, 0, 1}, {100, 60, 12.5, 0, 0.6}, {80, 80, 40, 0, 1}, {90, 40, 100, 0, 1},
+		{100, 60, 12, 3, 1}, {100, 60, 0, 2.5, 1}, {50, 50, 25, 6, 1}, {30, 12, 4, 5, 1},
+	} {
+		got := image.NewRGBA(image.Rect(0, 0, tc.w+10, tc.h+10))
+		r := image.Rect(5, 5, 5+tc.w, 5+tc.h)
+		if tc.ring > 0 {
+			StrokeRounded(got, r, tc.radius, tc.ring, color.NRGBA{200, 30, 30, 255})
+		} else {
+			DrawRounded(got, r, red, tc.radius, tc.opacity)
+		}
+		want := image.NewRGBA(got.Bounds())
+		rr := math.Min(tc.radius, float64(min(tc.w, tc.h))/2)
+		m := shapeMask(tc.w, tc.h, image.Rect(0, 0, tc.w, tc.h), rr, tc.ring, tc.opacity)
+		draw.DrawMask(want, r, red, image.Point{}, m, image.Point{}, draw.Over)
+		for i := range got.Pix {
+			if d := int(got.Pix[i]) - int(want.Pix[i]); d > 1 || d < -1 {
+				x, y := (i%got.Stride)/4, i/got.Stride
+				t.Fatalf("%+v: pixel (%d,%d) = %v, whole mask gives %v", tc, x, y, got.RGBAAt(x, y), want.RGBAAt(x, y))
+			}
+		}
 	}
 }
