@@ -66,7 +66,7 @@ func parseFuncColor(fn, args, orig string) (color.NRGBA, error) {
 		p = strings.TrimSpace(p)
 		if i == 3 {
 			a, err := strconv.ParseFloat(p, 64)
-			if err != nil || a < 0 || a > 1 {
+			if err != nil || !(a >= 0 && a <= 1) {
 				return color.NRGBA{}, fmt.Errorf("%q: alpha must be a number from 0 to 1", orig)
 			}
 			c[3] = uint8(a*255 + 0.5)

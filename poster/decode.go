@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -166,11 +167,13 @@ func (d *decoder) template(n *yaml.Node, what string) (tmpl, bool) {
 	}
 	t, off, err := parseTmpl(s)
 	if err != nil {
+		// YAML columns count characters; the offset is in bytes.
 		line, col := n.Line, n.Column
+		chars := utf8.RuneCountInString(s[:off])
 		if n.Style == 0 || n.Style == yaml.TaggedStyle {
-			col += off
+			col += chars
 		} else if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
-			col += off + 1
+			col += chars + 1
 		}
 		d.probs = append(d.probs, Problem{File: d.file, Line: line, Col: col, Message: fmt.Sprintf("%s: %v", what, err)})
 		return tmpl{}, false

@@ -51,6 +51,7 @@ func without(list []string, drop ...string) []string {
 // assets and files are checked against what exists.
 type parsed struct {
 	m           *model
+	title       string
 	description string
 	sample      map[string]any
 	fontNodes   map[string]*yaml.Node // family → node of its file path, for errors
@@ -82,6 +83,9 @@ func (d *decoder) layout(root *yaml.Node) *parsed {
 	if !ok {
 		return p
 	}
+	if n := f["name"]; n != nil {
+		p.title, _ = d.str(n, "name")
+	}
 	if n := f["description"]; n != nil {
 		p.description, _ = d.str(n, "description")
 	}
@@ -96,6 +100,10 @@ func (d *decoder) layout(root *yaml.Node) *parsed {
 		} else {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
+				if prev, dup := p.fontNodes[k.Value]; dup {
+					d.errAt(k, "font family %q is registered twice (first at line %d)", k.Value, prev.Line)
+					continue
+				}
 				path, ok := d.str(v, "font file of "+strconv.Quote(k.Value))
 				if !ok {
 					continue
@@ -507,7 +515,9 @@ func (d *decoder) textSpec(n *yaml.Node, f map[string]*yaml.Node, what string, p
 			st := d.style(sf, sw, base, p)
 			var cond string
 			if v := sf["if"]; v != nil {
-				cond, _ = d.str(v, sw+" if")
+				if cond, _ = d.str(v, sw+" if"); cond != "" && !validFieldPath(cond) {
+					d.errAt(v, "%s if: %q is not a data field name", sw, cond)
+				}
 			}
 			v := sf["text"]
 			if v == nil {
@@ -536,8 +546,12 @@ func (d *decoder) textSpec(n *yaml.Node, f map[string]*yaml.Node, what string, p
 	}
 	if v := f["min_size"]; v != nil {
 		t.minSize, _ = d.number(v, what+" min_size", 1, maxFontSize)
-		if t.minSize > base.size {
-			d.errAt(v, "%s min_size (%s) is larger than its size (%s)", what, fmtNum(t.minSize), fmtNum(base.size))
+		largest := 0.0
+		for _, s := range t.spans {
+			largest = max(largest, s.size)
+		}
+		if len(t.spans) > 0 && t.minSize > largest {
+			d.errAt(v, "%s min_size (%s) is larger than its size (%s)", what, fmtNum(t.minSize), fmtNum(largest))
 		}
 	}
 	return t

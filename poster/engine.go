@@ -129,6 +129,7 @@ type Field struct {
 type Layout struct {
 	Name        string         // file name without its .yaml extension
 	File        string         // path inside the folder it was loaded from
+	Title       string         // optional display name ("name:" in the file)
 	Description string         // optional words for people choosing a layout
 	Width       float64        // canvas width in layout units
 	Height      float64        // canvas height; 0 when it grows to fit the content

@@ -111,6 +111,7 @@ func (e *Engine) ParseLayout(fsys fs.FS, file string, src []byte) (*Layout, erro
 	l := &Layout{
 		Name:        name,
 		File:        file,
+		Title:       p.title,
 		Description: p.description,
 		Width:       p.m.width,
 		Height:      p.m.height,
@@ -168,6 +169,14 @@ func fieldsOf(m *model) []Field {
 		addT(m.bg.image.src, "background", false)
 	}
 	addC(m.bg.fill.color, "background", false)
+	addG := func(g *gradient, el string, optional bool) {
+		if g != nil {
+			for _, s := range g.stops {
+				addC(s.c, el, optional)
+			}
+		}
+	}
+	addG(m.bg.fill.gradient, "background", false)
 	for _, e := range m.elements {
 		opt := e.cond != ""
 		if opt {
@@ -187,6 +196,7 @@ func fieldsOf(m *model) []Field {
 			addC(e.image.border.color, e.id, opt)
 		case e.rect != nil:
 			addC(e.rect.fill.color, e.id, opt)
+			addG(e.rect.fill.gradient, e.id, opt)
 			addC(e.rect.stroke.color, e.id, opt)
 		case e.line_ != nil:
 			addC(e.line_.color, e.id, opt)
@@ -195,6 +205,7 @@ func fieldsOf(m *model) []Field {
 			addT(e.code.scene, e.id, opt)
 			addT(e.code.path, e.id, opt)
 			addC(e.code.lineColor, e.id, opt)
+			addC(e.code.background, e.id, opt)
 		}
 	}
 	out := make([]Field, 0, len(byName))
