@@ -6,7 +6,7 @@ import (
 	"image/color"
 	"sync"
 
-	"github.com/haibao/haibao/poster/qrcode"
+	"github.com/haibao/haibao/internal/qrcode"
 )
 
 // qrSource is the default CodeSource: a standard QR code of the page and

@@ -1,5 +1,6 @@
-// Package qrcode draws standard QR codes, crisp at any size: the default
-// stand-in for WeChat mini-program codes when no WeChat account is set up.
+// Package qrcode draws standard QR codes, crisp at any size: the stand-in
+// for WeChat mini-program codes in the default code source and the fake
+// WeChat server.
 package qrcode
 
 import (
