@@ -19,9 +19,14 @@ import (
 // stderr.
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIEnv(t, context.Background(), nil, stdin, args...)
+}
+
+// runCLIEnv runs haibao in-process with the given environment and context.
+func runCLIEnv(t *testing.T, ctx context.Context, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	env := map[string]string{}
-	code := run(context.Background(), stdio{in: strings.NewReader(stdin), out: &out, err: &errb, getenv: func(k string) string { return env[k] }}, args)
+	code := run(ctx, stdio{in: strings.NewReader(stdin), out: &out, err: &errb, getenv: func(k string) string { return env[k] }}, args)
 	return code, out.String(), errb.String()
 }
 

@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/haibao/haibao/internal/atomicfile"
+	"github.com/haibao/haibao/internal/wxcode"
 	"github.com/haibao/haibao/poster"
 )
 
@@ -123,7 +125,16 @@ func fail(sio stdio, err error) int {
 	return exitFailure
 }
 
-// newEngine builds the poster engine the CLI renders with.
+// newEngine builds the poster engine the CLI renders with: codes come from
+// WeChat when credentials are set, else they are plain QR codes.
 func newEngine(sio stdio) (*poster.Engine, error) {
-	return poster.NewEngine(poster.Config{})
+	client, ok, err := wechatClient(sio, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return nil, err
+	}
+	cfg := poster.Config{}
+	if ok {
+		cfg.Codes = wxcode.Source{Client: client}
+	}
+	return poster.NewEngine(cfg)
 }
