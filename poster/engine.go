@@ -136,6 +136,7 @@ type Layout struct {
 	Scale       float64        // default pixel ratio
 	Sample      map[string]any // the layout's own sample data
 	Fields      []Field        // data fields the layout reads, sorted by name
+	Digest      string         // hash of the file's bytes: changes whenever the layout does
 
 	m   *model
 	res *resources

@@ -1,6 +1,7 @@
 package poster
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -118,6 +119,7 @@ func (e *Engine) ParseLayout(fsys fs.FS, file string, src []byte) (*Layout, erro
 		Scale:       p.m.scale,
 		Sample:      p.sample,
 		Fields:      fieldsOf(p.m),
+		Digest:      fmt.Sprintf("%x", sha256.Sum256(src)),
 		m:           p.m,
 		res:         r,
 	}

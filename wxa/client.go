@@ -135,6 +135,13 @@ func (c *Code) Image() (image.Image, error) {
 	return img, err
 }
 
+// Ready fetches (or reuses) an access_token, proving the credentials work
+// and WeChat is reachable.
+func (c *Client) Ready(ctx context.Context) error {
+	_, err := c.cfg.Tokens.Token(ctx)
+	return err
+}
+
 // Cached reports whether the code for req is in the cache, without calling
 // WeChat.
 func (c *Client) Cached(ctx context.Context, req CodeRequest) (bool, error) {

@@ -1,0 +1,109 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haibao/haibao/poster"
+	"github.com/haibao/haibao/wxa"
+)
+
+// Error codes of the JSON error body; openapi.yaml lists the same.
+const (
+	CodeBadRequest      = "bad_request"
+	CodeInvalidData     = "invalid_data"
+	CodeUnauthorized    = "unauthorized"
+	CodeForbidden       = "forbidden"
+	CodeLayoutNotFound  = "layout_not_found"
+	CodeNotFound        = "not_found"
+	CodeBodyTooLarge    = "body_too_large"
+	CodeUnusableData    = "unusable_data"
+	CodeOverloaded      = "overloaded"
+	CodeWeChatError     = "wechat_error"
+	CodeWeChatBusy      = "wechat_unavailable"
+	CodeUpstreamTimeout = "upstream_timeout"
+	CodeInternal        = "internal"
+)
+
+// ErrorCodes lists every code the service answers with.
+var ErrorCodes = []string{CodeBadRequest, CodeInvalidData, CodeUnauthorized, CodeForbidden, CodeLayoutNotFound, CodeNotFound,
+	CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal}
+
+// apiError is an error with the status and public message it is answered
+// with; the internal error stays in the log.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func newError(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// classify maps an error of the engine, the WeChat client or the service
+// to what the client is told.
+func classify(err error) *apiError {
+	var ae *apiError
+	var de *poster.DataError
+	var we *wxa.APIError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.Is(err, context.DeadlineExceeded):
+		return newError(http.StatusGatewayTimeout, CodeUpstreamTimeout, "the poster could not be made in time")
+	case errors.As(err, &de):
+		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "%s", de.Error())
+	case errors.Is(err, poster.ErrCanvasTooLarge):
+		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "%v", err)
+	case errors.Is(err, wxa.ErrInvalidArgument):
+		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "mini-program code: %v", publicWeChat(err))
+	case errors.Is(err, wxa.ErrBusy), errors.Is(err, wxa.ErrRateLimited), errors.Is(err, wxa.ErrQuotaExhausted):
+		return newError(http.StatusServiceUnavailable, CodeWeChatBusy, "WeChat cannot make codes right now: %v", publicWeChat(err))
+	case errors.As(err, &we), errors.Is(err, wxa.ErrTokenInvalid), errors.Is(err, wxa.ErrCredentials),
+		errors.Is(err, wxa.ErrNoPermission), errors.Is(err, wxa.ErrUpstream):
+		return newError(http.StatusBadGateway, CodeWeChatError, "WeChat refused the code: %v", publicWeChat(err))
+	}
+	return newError(http.StatusInternalServerError, CodeInternal, "internal error")
+}
+
+// publicWeChat is the part of a WeChat error a client may see: the errcode
+// and WeChat's words, never a token (the client never puts one in errors).
+func publicWeChat(err error) string {
+	var we *wxa.APIError
+	if errors.As(err, &we) {
+		return fmt.Sprintf("errcode %d (%s)", we.Code, we.Msg)
+	}
+	var re *wxa.RequestError
+	if errors.As(err, &re) {
+		return re.Field + " " + re.Reason
+	}
+	return err.Error()
+}
+
+type errorBody struct {
+	Error struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		RequestID string `json:"request_id,omitempty"`
+	} `json:"error"`
+}
+
+// abort answers err as JSON and records it for the access log.
+func abort(c *gin.Context, err error) {
+	ae := classify(err)
+	var b errorBody
+	b.Error.Code, b.Error.Message, b.Error.RequestID = ae.code, ae.message, requestID(c)
+	if ae.status == http.StatusServiceUnavailable || ae.status == http.StatusTooManyRequests {
+		c.Header("Retry-After", "5")
+	}
+	c.Header("Cache-Control", "no-store")
+	_ = c.Error(err)
+	c.AbortWithStatusJSON(ae.status, b)
+}

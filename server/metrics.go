@@ -1,0 +1,79 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/haibao/haibao/wxa"
+)
+
+// Metrics are the service's Prometheus metrics. It also observes the WeChat
+// client (pass it as wxa.Config.Observer).
+type Metrics struct {
+	reg           *prometheus.Registry
+	requests      *prometheus.CounterVec
+	renderSeconds *prometheus.HistogramVec
+	wechatCalls   *prometheus.CounterVec
+	codeCache     *prometheus.CounterVec
+	outputCache   *prometheus.CounterVec
+	tokens        *prometheus.CounterVec
+	queue         prometheus.Gauge
+}
+
+// NewMetrics registers the metrics on a fresh registry, with Go and process
+// collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haibao_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		renderSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "haibao_render_seconds", Help: "Time to render and encode one poster.",
+			Buckets: []float64{.005, .01, .02, .035, .05, .075, .1, .15, .25, .5, 1, 2.5},
+		}, []string{"layout", "format"}),
+		wechatCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haibao_wechat_calls_total", Help: "Calls to WeChat code APIs by API and errcode (0 success, -2 no answer).",
+		}, []string{"api", "errcode"}),
+		codeCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haibao_code_cache_total", Help: "Code cache lookups by result (hit, miss).",
+		}, []string{"result"}),
+		outputCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haibao_poster_cache_total", Help: "Rendered poster cache lookups by result (hit, miss).",
+		}, []string{"result"}),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haibao_wechat_token_refreshes_total", Help: "access_token refreshes by result (ok, error).",
+		}, []string{"result"}),
+		queue: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "haibao_render_queue", Help: "Requests waiting for a render slot.",
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens, m.queue,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *Metrics) UpstreamCall(api wxa.API, errcode int, _ time.Duration) {
+	m.wechatCalls.WithLabelValues(string(api), strconv.Itoa(errcode)).Inc()
+}
+
+func (m *Metrics) CacheLookup(_ wxa.API, hit bool) {
+	m.codeCache.WithLabelValues(hitLabel(hit)).Inc()
+}
+
+func (m *Metrics) TokenRefresh(ok bool) {
+	r := "ok"
+	if !ok {
+		r = "error"
+	}
+	m.tokens.WithLabelValues(r).Inc()
+}
+
+func hitLabel(hit bool) string {
+	if hit {
+		return "hit"
+	}
+	return "miss"
+}
