@@ -15,6 +15,7 @@ import (
 
 	"github.com/haibao/haibao/internal/wxcode"
 	"github.com/haibao/haibao/poster"
+	"github.com/haibao/haibao/preview"
 	"github.com/haibao/haibao/remote"
 	"github.com/haibao/haibao/server"
 	"github.com/haibao/haibao/signurl"
@@ -83,6 +84,7 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	fl.SetOutput(sio.err)
 	addr := fl.String("addr", envOr(sio, "HAIBAO_ADDR", "127.0.0.1:8080"), "listen address (HAIBAO_ADDR)")
 	dir := fl.String("layouts", sio.getenv("HAIBAO_LAYOUTS"), "layouts folder (HAIBAO_LAYOUTS; default ./layouts when present, else the embedded samples)")
+	withPreview := fl.Bool("preview", sio.getenv("HAIBAO_PREVIEW") == "true", "serve the designers' preview at /preview/ (HAIBAO_PREVIEW; on by default when no API keys are set)")
 	fl.Usage = func() {
 		fmt.Fprintln(sio.err, "usage: haibao serve [--addr 127.0.0.1:8080] [--layouts DIR]   (settings: see README, HAIBAO_*)")
 		fl.PrintDefaults()
@@ -135,7 +137,23 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if len(cfg.APIKeys) == 0 {
 		log.Warn("no API keys (HAIBAO_API_KEYS): POST /v1/posters is open to anyone who can reach this address")
 	}
-	srv, err := server.New(cfg, server.Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Logger: log})
+	deps := server.Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Logger: log}
+	if (*withPreview || len(cfg.APIKeys) == 0) && label != "(embedded)" {
+		p, err := preview.New(preview.Config{Dir: label, Engine: engine, Logger: log})
+		if err != nil {
+			return fail(sio, err)
+		}
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			if err := p.Run(pctx); err != nil {
+				log.Error("preview watching stopped", "err", err)
+			}
+		}()
+		deps.Preview = p.Handler()
+		log.Info("designers' preview at /preview/", "layouts", label)
+	}
+	srv, err := server.New(cfg, deps)
 	if err != nil {
 		return fail(sio, err)
 	}
