@@ -6,7 +6,6 @@
 package remote
 
 import (
-	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -17,10 +16,10 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
+	"github.com/haibao/haibao/internal/lru"
 	"github.com/haibao/haibao/poster/picture"
 )
 
@@ -61,7 +60,7 @@ var ErrRefused = errors.New("refused")
 type Loader struct {
 	cfg    Config
 	client *http.Client
-	cache  *cache
+	cache  *lru.Cache[string, fetched]
 }
 
 type allowKey struct{}
@@ -92,7 +91,7 @@ func New(cfg Config) (*Loader, error) {
 	if cfg.CacheTTL == 0 {
 		cfg.CacheTTL = 10 * time.Minute
 	}
-	l := &Loader{cfg: cfg, cache: newCache(cfg.CacheBytes, cfg.CacheTTL)}
+	l := &Loader{cfg: cfg, cache: lru.New[string, fetched](cfg.CacheBytes, pixelBytes)}
 	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout}
 	transport := &http.Transport{
 		Proxy: nil, // a proxy would dial for us and hide the real address
@@ -213,7 +212,7 @@ func (l *Loader) LoadImage(ctx context.Context, rawURL string) (image.Image, err
 	if err != nil {
 		return nil, err
 	}
-	if img, ok := l.cache.get(rawURL); ok {
+	if img, ok := l.cached(rawURL); ok {
 		return img, nil
 	}
 	req, err := http.NewRequestWithContext(context.WithValue(ctx, allowKey{}, allowed), http.MethodGet, u.String(), nil)
@@ -243,68 +242,29 @@ func (l *Loader) LoadImage(ctx context.Context, rawURL string) (image.Image, err
 	if err != nil {
 		return nil, err
 	}
-	l.cache.put(rawURL, img)
+	l.cache.Add(rawURL, fetched{img: img, added: time.Now()})
 	return img, nil
 }
 
-// cache keeps recently fetched images, bounded by their pixel bytes.
-type cache struct {
-	mu    sync.Mutex
-	limit int
-	size  int
-	ttl   time.Duration
-	order *list.List
-	items map[string]*list.Element
-}
-
-type cacheEntry struct {
-	url   string
+// fetched is a decoded image and when it was fetched, for the TTL.
+type fetched struct {
 	img   image.Image
-	bytes int
 	added time.Time
 }
 
-func newCache(limit int, ttl time.Duration) *cache {
-	return &cache{limit: limit, ttl: ttl, order: list.New(), items: map[string]*list.Element{}}
+func pixelBytes(f fetched) int {
+	b := f.img.Bounds()
+	return b.Dx() * b.Dy() * 4
 }
 
-func (c *cache) get(u string) (image.Image, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.items[u]
+func (l *Loader) cached(u string) (image.Image, bool) {
+	f, ok := l.cache.Get(u)
 	if !ok {
 		return nil, false
 	}
-	e := el.Value.(*cacheEntry)
-	if time.Since(e.added) > c.ttl {
-		c.remove(el)
+	if time.Since(f.added) > l.cfg.CacheTTL {
+		l.cache.Remove(u)
 		return nil, false
 	}
-	c.order.MoveToFront(el)
-	return e.img, true
-}
-
-func (c *cache) put(u string, img image.Image) {
-	b := img.Bounds()
-	n := b.Dx() * b.Dy() * 4
-	if n > c.limit {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[u]; ok {
-		c.remove(el)
-	}
-	c.items[u] = c.order.PushFront(&cacheEntry{url: u, img: img, bytes: n, added: time.Now()})
-	c.size += n
-	for c.size > c.limit {
-		c.remove(c.order.Back())
-	}
-}
-
-func (c *cache) remove(el *list.Element) {
-	e := el.Value.(*cacheEntry)
-	c.order.Remove(el)
-	delete(c.items, e.url)
-	c.size -= e.bytes
+	return f.img, true
 }

@@ -3,9 +3,7 @@ package remote
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/png"
 	"net/http"
@@ -15,27 +13,13 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/haibao/haibao/internal/testimg"
 	"github.com/haibao/haibao/poster/picture"
 )
 
 func pngBytes(w, h int) []byte {
 	var b bytes.Buffer
 	png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, w, h)))
-	return b.Bytes()
-}
-
-// bombHeader is a PNG that claims w×h pixels in a few bytes.
-func bombHeader(w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 6
-	binary.Write(&b, binary.BigEndian, uint32(13))
-	chunk := append([]byte("IHDR"), ihdr...)
-	b.Write(chunk)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
 	return b.Bytes()
 }
 
@@ -48,7 +32,7 @@ func newImageServer(t *testing.T) *imageServer {
 	s := &imageServer{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok.png", func(w http.ResponseWriter, r *http.Request) { s.hits.Add(1); w.Write(pngBytes(8, 8)) })
-	mux.HandleFunc("/bomb.png", func(w http.ResponseWriter, r *http.Request) { w.Write(bombHeader(100000, 100000)) })
+	mux.HandleFunc("/bomb.png", func(w http.ResponseWriter, r *http.Request) { w.Write(testimg.BombPNG(100000, 100000)) })
 	mux.HandleFunc("/big.png", func(w http.ResponseWriter, r *http.Request) { w.Write(bytes.Repeat([]byte("x"), 5000)) })
 	mux.HandleFunc("/text", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>not an image</html>")) })
 	mux.HandleFunc("/missing", http.NotFound)

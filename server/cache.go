@@ -1,55 +1,15 @@
 package server
 
-import (
-	"container/list"
-	"sync"
-)
+import "github.com/haibao/haibao/internal/lru"
 
-// outputCache keeps recently rendered posters by their ETag, bounded by
-// bytes, so a poster shared in a group chat is rendered once.
-type outputCache struct {
-	mu    sync.Mutex
-	limit int
-	size  int
-	order *list.List
-	items map[string]*list.Element
-}
-
-type outputEntry struct {
-	key  string
-	data []byte
-}
-
-func newOutputCache(limit int) *outputCache {
-	return &outputCache{limit: limit, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (c *outputCache) get(key string) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		c.order.MoveToFront(el)
-		return el.Value.(*outputEntry).data, true
-	}
-	return nil, false
-}
-
-func (c *outputCache) put(key string, data []byte) {
-	if len(data) > c.limit/4 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.items[key]; ok {
-		return
-	}
-	c.items[key] = c.order.PushFront(&outputEntry{key: key, data: data})
-	c.size += len(data)
-	for c.size > c.limit {
-		el := c.order.Back()
-		e := el.Value.(*outputEntry)
-		c.order.Remove(el)
-		delete(c.items, e.key)
-		c.size -= len(e.data)
-	}
+// newOutputCache keeps recently rendered posters by their ETag, bounded by
+// bytes, so a poster shared in a group chat is rendered once. One poster
+// may take at most a quarter of it.
+func newOutputCache(limit int) *lru.Cache[string, []byte] {
+	return lru.New[string, []byte](limit, func(b []byte) int {
+		if len(b) > limit/4 {
+			return limit + 1
+		}
+		return len(b)
+	})
 }

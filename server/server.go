@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/haibao/haibao/internal/lru"
 	"github.com/haibao/haibao/poster"
 	"github.com/haibao/haibao/signurl"
 	"github.com/haibao/haibao/wxa"
@@ -46,7 +47,7 @@ type Server struct {
 	log     *slog.Logger
 	slots   chan struct{}
 	waiting atomic.Int64
-	cache   *outputCache
+	cache   *lru.Cache[string, []byte]
 	router  *gin.Engine
 }
 
@@ -251,7 +252,7 @@ func (s *Server) render(c *gin.Context, l *poster.Layout, req renderRequest) {
 		c.Status(http.StatusNotModified)
 		return
 	}
-	if b, ok := s.cache.get(etag); ok {
+	if b, ok := s.cache.Get(etag); ok {
 		s.metrics.outputCache.WithLabelValues("hit").Inc()
 		cacheable()
 		c.Data(http.StatusOK, f.ContentType(), b)
@@ -272,7 +273,7 @@ func (s *Server) render(c *gin.Context, l *poster.Layout, req renderRequest) {
 		return
 	}
 	s.metrics.renderSeconds.WithLabelValues(l.Name, f.String()).Observe(time.Since(start).Seconds())
-	s.cache.put(etag, b)
+	s.cache.Add(etag, b)
 	cacheable()
 	c.Data(http.StatusOK, f.ContentType(), b)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/haibao/haibao/internal/scan"
+	"github.com/haibao/haibao/internal/testimg"
 	"github.com/haibao/haibao/internal/wxcode"
 	"github.com/haibao/haibao/layouts"
 	"github.com/haibao/haibao/poster"
@@ -334,7 +335,7 @@ func TestRemoteImagesThroughTheService(t *testing.T) {
 	avatar := buf.Bytes()
 	imgs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/bomb.png" {
-			w.Write(bombPNG(60000, 60000))
+			w.Write(testimg.BombPNG(60000, 60000))
 			return
 		}
 		w.Write(avatar)

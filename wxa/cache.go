@@ -2,7 +2,6 @@ package wxa
 
 import (
 	"bytes"
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,9 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/haibao/haibao/internal/atomicfile"
+	"github.com/haibao/haibao/internal/lru"
 )
 
 // Cache stores code images by CodeRequest.Key. Unlimited codes never
@@ -25,61 +24,26 @@ type Cache interface {
 
 // MemoryCache is a least-recently-used cache bounded by the bytes it holds.
 type MemoryCache struct {
-	mu       sync.Mutex
-	limit    int
-	size     int
-	order    *list.List // front: most recently used
-	elements map[string]*list.Element
-}
-
-type memEntry struct {
-	key  string
-	data []byte
+	c *lru.Cache[string, []byte]
 }
 
 // NewMemoryCache holds up to limit bytes of codes.
 func NewMemoryCache(limit int) *MemoryCache {
-	return &MemoryCache{limit: limit, order: list.New(), elements: map[string]*list.Element{}}
+	return &MemoryCache{c: lru.New[string, []byte](limit, func(b []byte) int { return len(b) })}
 }
 
 func (m *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if el, ok := m.elements[key]; ok {
-		m.order.MoveToFront(el)
-		return el.Value.(*memEntry).data, true, nil
-	}
-	return nil, false, nil
+	b, ok := m.c.Get(key)
+	return b, ok, nil
 }
 
 func (m *MemoryCache) Set(_ context.Context, key string, data []byte) error {
-	if len(data) > m.limit {
-		return nil
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if el, ok := m.elements[key]; ok {
-		m.size -= len(el.Value.(*memEntry).data)
-		m.order.Remove(el)
-	}
-	m.elements[key] = m.order.PushFront(&memEntry{key: key, data: data})
-	m.size += len(data)
-	for m.size > m.limit {
-		el := m.order.Back()
-		e := el.Value.(*memEntry)
-		m.order.Remove(el)
-		delete(m.elements, e.key)
-		m.size -= len(e.data)
-	}
+	m.c.Add(key, data)
 	return nil
 }
 
 // Len is the number of codes held.
-func (m *MemoryCache) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.elements)
-}
+func (m *MemoryCache) Len() int { return m.c.Len() }
 
 // DiskCache keeps codes as files under a folder, one per key, written
 // atomically, so it survives restarts and a killed process leaves no

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -15,6 +14,8 @@ import (
 	"testing"
 
 	"golang.org/x/image/draw"
+
+	"github.com/haibao/haibao/internal/testimg"
 )
 
 // quadrants is a 40×20 image whose corners are told apart after rotation:
@@ -112,21 +113,6 @@ func TestDecodeEXIFOrientation(t *testing.T) {
 	}
 }
 
-// pngHeader builds a PNG signature and IHDR chunk claiming w×h pixels.
-func pngHeader(w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 6
-	binary.Write(&b, binary.BigEndian, uint32(13))
-	chunk := append([]byte("IHDR"), ihdr...)
-	b.Write(chunk)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
-	return b.Bytes()
-}
-
 func TestDecodeFormatsAndLimits(t *testing.T) {
 	src := quadrants()
 	var pngB, gifB bytes.Buffer
@@ -152,7 +138,7 @@ func TestDecodeFormatsAndLimits(t *testing.T) {
 		{"empty", nil, Limits{}, "", ErrUnsupported},
 		{"too many bytes", jpg, Limits{MaxBytes: 100}, "", ErrTooLarge},
 		{"too many pixels", pngB.Bytes(), Limits{MaxPixels: 799}, "", ErrTooLarge},
-		{"bomb header", pngHeader(100000, 100000), Limits{MaxPixels: 40_000_000}, "", ErrTooLarge},
+		{"bomb header", testimg.BombPNG(100000, 100000), Limits{MaxPixels: 40_000_000}, "", ErrTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

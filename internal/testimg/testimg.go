@@ -1,4 +1,5 @@
-package server
+// Package testimg makes images for tests: hostile ones included.
+package testimg
 
 import (
 	"bytes"
@@ -6,14 +7,15 @@ import (
 	"hash/crc32"
 )
 
-// bombPNG is a few bytes of PNG header claiming w×h pixels.
-func bombPNG(w, h uint32) []byte {
+// BombPNG is a few bytes of PNG header that claim w×h pixels: a
+// decompression bomb must be refused from its header alone.
+func BombPNG(w, h uint32) []byte {
 	var b bytes.Buffer
 	b.WriteString("\x89PNG\r\n\x1a\n")
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr[0:], w)
 	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 6
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
 	binary.Write(&b, binary.BigEndian, uint32(13))
 	chunk := append([]byte("IHDR"), ihdr...)
 	b.Write(chunk)
