@@ -66,19 +66,9 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 	if *quality < 1 || *quality > 100 {
 		return usageError(sio, fl, "--quality must be from 1 to 100")
 	}
-	engine, err := newEngine(sio)
+	engine, l, values, err := renderInputs(sio, *layout, *dir, *data)
 	if err != nil {
 		return fail(sio, err)
-	}
-	l, folder, err := loadLayout(engine, *layout, *dir)
-	if err != nil {
-		return fail(sio, prefixProblems(err, folder))
-	}
-	values := l.Sample
-	if *data != "" {
-		if values, err = readData(sio, *data); err != nil {
-			return fail(sio, err)
-		}
 	}
 	prev := runtime.GOMAXPROCS(*procs)
 	defer runtime.GOMAXPROCS(prev)

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -46,7 +44,6 @@ func runFakeWechat(ctx context.Context, sio stdio, args []string) int {
 		return fail(sio, err)
 	}
 	log := slog.New(slog.NewTextHandler(sio.err, nil))
-	srv := &http.Server{Handler: fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String()
 	log.Info("fake WeChat listening; codes from it are plain QR codes, not real mini-program codes", "url", url, "appid", fake.Options().AppID)
 	if *secret == "" {
@@ -54,16 +51,7 @@ func runFakeWechat(ctx context.Context, sio stdio, args []string) int {
 		fmt.Fprintf(sio.err, "point haibao at it with:\n  export HAIBAO_WECHAT_BASE_URL=%s HAIBAO_WECHAT_APPID=%s HAIBAO_WECHAT_SECRET=%s\n",
 			url, fake.Options().AppID, wxatest.DefaultSecret)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fail(sio, err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := serveUntil(ctx, ln, fake.Handler(), 5*time.Second); err != nil {
 		return fail(sio, err)
 	}
 	return exitOK

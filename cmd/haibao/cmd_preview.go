@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/haibao/haibao/preview"
@@ -38,7 +36,6 @@ func runPreview(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, err)
 	}
-	hs := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	log.Info("preview ready; saved changes show up at once", "url", "http://"+ln.Addr().String()+"/", "layouts", *dir)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -47,17 +44,8 @@ func runPreview(ctx context.Context, sio stdio, args []string) int {
 			log.Error("watching stopped", "err", err)
 		}
 	}()
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fail(sio, err)
-	case <-ctx.Done():
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	// Event streams never end by themselves; close them with the server.
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.DeadlineExceeded) {
+	// Event streams end when the watcher stops with ctx, so shutdown is quick.
+	if err := serveUntil(ctx, ln, p.Handler(), 5*time.Second); err != nil {
 		return fail(sio, err)
 	}
 	return exitOK

@@ -54,19 +54,9 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 		}
 	}
 
-	engine, err := newEngine(sio)
+	engine, l, values, err := renderInputs(sio, *layout, *dir, *data)
 	if err != nil {
 		return fail(sio, err)
-	}
-	l, folder, err := loadLayout(engine, *layout, *dir)
-	if err != nil {
-		return fail(sio, prefixProblems(err, folder))
-	}
-	values := l.Sample
-	if *data != "" {
-		if values, err = readData(sio, *data); err != nil {
-			return fail(sio, err)
-		}
 	}
 	res, err := engine.Render(ctx, l, values, poster.RenderOptions{Scale: *scale})
 	if err != nil {

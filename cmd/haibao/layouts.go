@@ -57,6 +57,24 @@ func loadLayout(e *poster.Engine, ref, dir string) (*poster.Layout, string, erro
 	return nil, "", fmt.Errorf("no layout named %q in %s", ref, label)
 }
 
+// renderInputs builds the engine and loads the layout and data a render
+// names; without a data file the layout's sample is used.
+func renderInputs(sio stdio, ref, dir, dataFile string) (*poster.Engine, *poster.Layout, map[string]any, error) {
+	engine, err := newEngine(sio)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	l, folder, err := loadLayout(engine, ref, dir)
+	if err != nil {
+		return nil, nil, nil, prefixProblems(err, folder)
+	}
+	if dataFile == "" {
+		return engine, l, l.Sample, nil
+	}
+	values, err := readData(sio, dataFile)
+	return engine, l, values, err
+}
+
 // prefixProblems makes problem file names relative to the working folder.
 func prefixProblems(err error, folder string) error {
 	var ve *poster.ValidationError
