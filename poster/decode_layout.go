@@ -448,16 +448,6 @@ func (d *decoder) coord(n *yaml.Node, what string, vertical bool) coord {
 	return c
 }
 
-// style is the text style shared by a text element and its spans.
-type style struct {
-	family        string
-	weight        int
-	size          float64
-	color         colorVal
-	letterSpacing float64
-	strike        bool
-}
-
 func (d *decoder) style(f map[string]*yaml.Node, what string, base style, p *parsed) style {
 	s := base
 	if v := f["font"]; v != nil {
@@ -558,7 +548,7 @@ func (d *decoder) textSpec(n *yaml.Node, f map[string]*yaml.Node, what string, p
 }
 
 func spanFrom(t tmpl, s style, cond string) spanSpec {
-	return spanSpec{text: t, family: s.family, weight: s.weight, size: s.size, color: s.color, letterSpacing: s.letterSpacing, strike: s.strike, cond: cond}
+	return spanSpec{style: s, text: t, cond: cond}
 }
 
 func (d *decoder) imageSpec(n *yaml.Node, f map[string]*yaml.Node, what string, p *parsed) *imageSpec {

@@ -87,15 +87,21 @@ type stroke struct {
 	color colorVal
 }
 
-type spanSpec struct {
-	text          tmpl
+// style is the text style of a span; a text element's own style is the
+// default of its spans.
+type style struct {
 	family        string
 	weight        int
 	size          float64
 	color         colorVal
 	letterSpacing float64
 	strike        bool
-	cond          string
+}
+
+type spanSpec struct {
+	style
+	text tmpl
+	cond string
 }
 
 type textSpec struct {
