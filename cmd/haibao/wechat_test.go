@@ -91,7 +91,12 @@ func TestPregenResume(t *testing.T) {
 	// Interrupt as Ctrl-C does: calls already on their way finish and are
 	// cached, nothing new starts.
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(150*time.Millisecond, cancel)
+	go func() {
+		for fake.Stats().CodeCalls["getUnlimited"] < 4 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
 	code, _, errs := runCLIEnv(t, ctx, env, "", args...)
 	cancel()
 	if code == 0 {
