@@ -247,7 +247,7 @@ func TestSignedURLs(t *testing.T) {
 // TestOneUpstreamCallForManyRequests: 200 concurrent requests for a poster
 // with one new scene make exactly one WeChat code call.
 func TestOneUpstreamCallForManyRequests(t *testing.T) {
-	h := newHarness(t, Config{RenderConcurrency: 4, QueueSize: 400, QueueWait: time.Minute})
+	h := newHarness(t, Config{RenderConcurrency: 4, QueueSize: 400, QueueWait: 2 * time.Minute, RequestTimeout: 2 * time.Minute})
 	h.fake.SetFaults(wxatest.Faults{LatencyMS: 50})
 	var wg sync.WaitGroup
 	codes := make(chan int, 200)
