@@ -192,11 +192,11 @@ func (s *Server) getSignedPoster(c *gin.Context) {
 	}
 	data, err := signurl.Verify(s.cfg.SigningKeys, name, c.Request.URL.Query(), time.Now())
 	if err != nil {
-		status := http.StatusForbidden
 		if errors.Is(err, signurl.ErrMissing) {
-			status = http.StatusUnauthorized
+			abort(c, newError(http.StatusUnauthorized, CodeUnauthorized, "%v", err))
+		} else {
+			abort(c, newError(http.StatusForbidden, CodeForbidden, "%v", err))
 		}
-		abort(c, newError(status, map[int]string{http.StatusForbidden: CodeForbidden, http.StatusUnauthorized: CodeUnauthorized}[status], "%v", err))
 		return
 	}
 	l, err := s.layout(name)
