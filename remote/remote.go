@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/haibao/haibao/internal/lru"
+	"github.com/haibao/haibao/internal/cache"
 	"github.com/haibao/haibao/poster/picture"
 )
 
@@ -60,7 +60,7 @@ var ErrRefused = errors.New("refused")
 type Loader struct {
 	cfg    Config
 	client *http.Client
-	cache  *lru.Cache[string, fetched]
+	cache  *cache.Cache[string, image.Image]
 }
 
 type allowKey struct{}
@@ -91,7 +91,7 @@ func New(cfg Config) (*Loader, error) {
 	if cfg.CacheTTL == 0 {
 		cfg.CacheTTL = 10 * time.Minute
 	}
-	l := &Loader{cfg: cfg, cache: lru.New[string, fetched](cfg.CacheBytes, pixelBytes)}
+	l := &Loader{cfg: cfg, cache: cache.New[string, image.Image](int64(cfg.CacheBytes), pixelBytes, cache.Options{TTL: cfg.CacheTTL})}
 	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout}
 	transport := &http.Transport{
 		Proxy: nil, // a proxy would dial for us and hide the real address
@@ -242,29 +242,13 @@ func (l *Loader) LoadImage(ctx context.Context, rawURL string) (image.Image, err
 	if err != nil {
 		return nil, err
 	}
-	l.cache.Add(rawURL, fetched{img: img, added: time.Now()})
+	l.cache.Add(rawURL, img)
 	return img, nil
 }
 
-// fetched is a decoded image and when it was fetched, for the TTL.
-type fetched struct {
-	img   image.Image
-	added time.Time
+func pixelBytes(img image.Image) int64 {
+	b := img.Bounds()
+	return int64(b.Dx()) * int64(b.Dy()) * 4
 }
 
-func pixelBytes(f fetched) int {
-	b := f.img.Bounds()
-	return b.Dx() * b.Dy() * 4
-}
-
-func (l *Loader) cached(u string) (image.Image, bool) {
-	f, ok := l.cache.Get(u)
-	if !ok {
-		return nil, false
-	}
-	if time.Since(f.added) > l.cfg.CacheTTL {
-		l.cache.Remove(u)
-		return nil, false
-	}
-	return f.img, true
-}
+func (l *Loader) cached(u string) (image.Image, bool) { return l.cache.Get(u) }

@@ -20,7 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/haibao/haibao/internal/lru"
+	"github.com/haibao/haibao/internal/cache"
 	"github.com/haibao/haibao/poster"
 	"github.com/haibao/haibao/signurl"
 	"github.com/haibao/haibao/wxa"
@@ -47,7 +47,7 @@ type Server struct {
 	log     *slog.Logger
 	slots   chan struct{}
 	waiting atomic.Int64
-	cache   *lru.Cache[string, []byte]
+	cache   *cache.Cache[string, []byte]
 	router  *gin.Engine
 }
 

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/haibao/haibao/internal/atomicfile"
-	"github.com/haibao/haibao/internal/lru"
+	"github.com/haibao/haibao/internal/cache"
 )
 
 // Cache stores code images by CodeRequest.Key. Unlimited codes never
@@ -24,12 +24,12 @@ type Cache interface {
 
 // MemoryCache is a least-recently-used cache bounded by the bytes it holds.
 type MemoryCache struct {
-	c *lru.Cache[string, []byte]
+	c *cache.Cache[string, []byte]
 }
 
 // NewMemoryCache holds up to limit bytes of codes.
 func NewMemoryCache(limit int) *MemoryCache {
-	return &MemoryCache{c: lru.New[string, []byte](limit, func(b []byte) int { return len(b) })}
+	return &MemoryCache{c: cache.New[string, []byte](int64(limit), func(b []byte) int64 { return int64(len(b)) }, cache.Options{})}
 }
 
 func (m *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
