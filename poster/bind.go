@@ -200,8 +200,16 @@ func (e *Engine) bindItem(l *Layout, it *item, data map[string]any, scale float6
 		if it.req, err = codeRequest(it, data, scale); err != nil {
 			return err
 		}
-		if el.code.background.set {
-			it.bg, err = resolveColor(el.code.background, data, el.id)
+		if el.code.background.set && !el.code.transparent {
+			if it.bg, err = resolveColor(el.code.background, data, el.id); err != nil {
+				return err
+			}
+			// The code's own fill would cover the background: ask for a
+			// transparent code and paint the background under it, so
+			// the quiet zone takes the background's colour.
+			if it.bg.A > 0 {
+				it.req.Transparent = true
+			}
 		}
 	}
 	return err

@@ -17,7 +17,7 @@ var (
 	commonKeys     = []string{"id", "type", "x", "y", "width", "height", "opacity", "if"}
 	styleKeys      = []string{"font", "size", "weight", "color", "letter_spacing", "strike"}
 	kindKeys       = map[Kind][]string{
-		KindText:  append(append([]string{"text", "spans", "line_height", "align", "max_lines", "ellipsis", "min_size"}, styleKeys...), commonKeys...),
+		KindText:  append(append([]string{"text", "spans", "line_height", "align", "max_lines", "ellipsis", "min_size", "whitespace"}, styleKeys...), commonKeys...),
 		KindImage: append([]string{"src", "fit", "radius", "circle", "border"}, commonKeys...),
 		KindRect:  append([]string{"fill", "gradient", "stroke", "radius"}, commonKeys...),
 		KindLine:  append([]string{"color", "thickness", "dash"}, commonKeys...),
@@ -524,6 +524,10 @@ func (d *decoder) textSpec(n *yaml.Node, f map[string]*yaml.Node, what string, p
 	}
 	if v := f["ellipsis"]; v != nil {
 		t.ellipsis, _ = d.str(v, what+" ellipsis")
+	}
+	if v := f["whitespace"]; v != nil {
+		w, _ := d.enum(v, what+" whitespace", []string{"normal", "preserve"})
+		t.whitespace = whitespaceMode(w)
 	}
 	if v := f["min_size"]; v != nil {
 		t.minSize, _ = d.number(v, what+" min_size", 1, MaxFontSize)

@@ -106,7 +106,7 @@ func (e *Engine) draw(dst *image.RGBA, d *Doc, it *item) {
 		if it.img == nil || r.Empty() {
 			return
 		}
-		if it.bg.A > 0 && !el.code.transparent {
+		if it.bg.A > 0 {
 			picture.DrawRounded(dst, r, image.NewUniform(it.bg), 0, el.opacity)
 		}
 		picture.DrawRounded(dst, r, picture.Fitted(it.img, r.Dx(), r.Dy(), picture.FitContain), 0, el.opacity)
