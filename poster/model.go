@@ -121,8 +121,8 @@ const (
 	// wsNormal trims values at both ends and, in one-line texts, folds
 	// runs of spaces and line breaks into one space: data copied from a
 	// form or a profile often carries stray spaces and newlines.
-	wsNormal whitespaceMode = iota
-	wsPreserve // values as given
+	wsNormal   whitespaceMode = iota
+	wsPreserve                // values as given
 )
 
 type imageSpec struct {
