@@ -8,7 +8,7 @@ import (
 )
 
 var (
-	layoutKeys     = []string{"name", "description", "canvas", "fonts", "sample", "elements"}
+	layoutKeys     = []string{"name", "description", "canvas", "fonts", "fields", "sample", "strict_codes", "elements"}
 	canvasKeys     = []string{"width", "height", "padding", "scale", "background"}
 	backgroundKeys = []string{"color", "gradient", "image", "fit"}
 	gradientKeys   = []string{"angle", "stops"}
@@ -45,6 +45,8 @@ type parsed struct {
 	title       string
 	description string
 	sample      map[string]any
+	decls       []fieldDecl
+	strictCodes bool
 	fontNodes   map[string]*yaml.Node // family → node of its file path, for errors
 	srcNodes    []srcRef
 	familyUses  []familyRef
@@ -103,6 +105,12 @@ func (d *decoder) layout(root *yaml.Node) *parsed {
 				p.fontNodes[k.Value] = v
 			}
 		}
+	}
+	if n := f["fields"]; n != nil {
+		d.declFields(n, p)
+	}
+	if n := f["strict_codes"]; n != nil {
+		p.strictCodes, _ = d.boolean(n, "strict_codes")
 	}
 	if n := f["sample"]; n != nil {
 		if n.Kind != yaml.MappingNode {

@@ -118,10 +118,15 @@ func (r *Result) Release() {
 
 // Field is one data field a layout reads.
 type Field struct {
-	Name     string   `json:"name"`
-	Required bool     `json:"required"`
-	Default  string   `json:"default,omitempty"`
-	Elements []string `json:"elements"`
+	Name        string    `json:"name"`
+	Type        FieldType `json:"type"`
+	Required    bool      `json:"required"`
+	Default     string    `json:"default,omitempty"`
+	MaxChars    int       `json:"max_chars,omitempty"`
+	Example     any       `json:"example,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Declared    bool      `json:"declared"` // named in the layout's fields:
+	Elements    []string  `json:"elements"`
 }
 
 // Layout is a parsed and validated layout file. It is immutable and safe to
@@ -136,6 +141,7 @@ type Layout struct {
 	Scale       float64        // default pixel ratio
 	Sample      map[string]any // the layout's own sample data
 	Fields      []Field        // data fields the layout reads, sorted by name
+	StrictCodes bool           // a code that lint finds unscannable fails the render
 	Digest      string         // hash of the file's bytes: changes whenever the file does
 
 	m       *model
