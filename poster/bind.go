@@ -35,6 +35,9 @@ type item struct {
 
 	block *text.Block
 	spans []text.Span // text as bound, for the key
+	// shrunk says min_size made the text smaller; fits that the result
+	// keeps within max_lines and height.
+	shrunk, fits bool
 	src   imageRef    // image elements
 	img   image.Image // image or code, once fetched
 	fill  color.NRGBA
