@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -428,5 +429,37 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if got := (Config{MaxDecodedBytes: 300 << 20}).withDefaults().DecodingBytes; got != 300<<20 {
 		t.Errorf("default DecodingBytes %d, want at least MaxDecodedBytes", got)
+	}
+}
+
+// TestTenDeepPNGs is the hostile load of issue 9: ten distinct 310 kB
+// 16-bit 40 MP PNGs fetched at once (320 MB each once decoded, 1.9 GB in
+// all before) are refused from their headers, so the whole load allocates
+// little more than the bytes received.
+func TestTenDeepPNGs(t *testing.T) {
+	file := append(png16Header(8000, 5000), make([]byte, 310<<10)...) // the rest would be IDAT
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(file) }))
+	defer srv.Close()
+	l := newLoader(t, Config{AllowHosts: []string{"127.0.0.1"}})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			_, err := l.LoadImage(context.Background(), fmt.Sprintf("%s/deep-%d.png", srv.URL, i))
+			if !errors.Is(err, ErrTooLarge) {
+				t.Errorf("deep PNG %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	runtime.ReadMemStats(&after)
+	// Ten bodies of 310 kB, read into buffers that may double as they grow,
+	// and the HTTP machinery: well under 32 MB, against 3.2 GB decoded.
+	got := after.TotalAlloc - before.TotalAlloc
+	t.Logf("ten refused deep PNGs allocated %.1f MB", float64(got)/(1<<20))
+	if got > 32<<20 {
+		t.Errorf("ten refused deep PNGs allocated %d MB", got>>20)
 	}
 }
