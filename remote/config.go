@@ -27,6 +27,11 @@ type Config struct {
 	// bytes: a caller whose decode does not fit waits for others to finish.
 	// Default 256 MB. Never below MaxDecodedBytes.
 	DecodingBytes int64
+	// FetchingBytes bounds the response bodies held at once: a fetch
+	// reserves its Content-Length (MaxBytes when the server does not say)
+	// before reading and keeps it until decoded. Default 128 MB. Never
+	// below MaxBytes.
+	FetchingBytes int64
 	// MaxConcurrent bounds fetches in flight (distinct URLs: callers asking
 	// for one URL share its fetch); further callers wait with their own
 	// context. Default 32.
@@ -45,6 +50,7 @@ const (
 	DefaultMaxBytes       = 10 << 20
 	DefaultMaxPixels      = 40_000_000
 	DefaultDecodingBytes  = 256 << 20
+	DefaultFetchingBytes  = 128 << 20
 	DefaultMaxConcurrent  = 32
 	DefaultConnectTimeout = 3 * time.Second
 	DefaultTimeout        = 10 * time.Second
@@ -55,12 +61,16 @@ const (
 
 // Validate checks the configuration.
 func (c Config) Validate() error {
-	if c.MaxBytes < 0 || c.MaxPixels < 0 || c.MaxDecodedBytes < 0 || c.DecodingBytes < 0 || c.MaxConcurrent < 0 ||
+	if c.MaxBytes < 0 || c.MaxPixels < 0 || c.MaxDecodedBytes < 0 || c.DecodingBytes < 0 || c.FetchingBytes < 0 || c.MaxConcurrent < 0 ||
 		c.ConnectTimeout < 0 || c.Timeout < 0 || c.MaxRedirects < 0 || c.CacheBytes < 0 || c.CacheTTL < 0 {
 		return errors.New("remote: limits must not be negative")
 	}
-	if c.DecodingBytes > 0 && c.DecodingBytes < c.withDefaults().MaxDecodedBytes {
-		return fmt.Errorf("remote: DecodingBytes %d is below MaxDecodedBytes: no decode could start", c.DecodingBytes)
+	d := c.withDefaults()
+	if c.DecodingBytes > 0 && c.DecodingBytes < d.MaxDecodedBytes {
+		return fmt.Errorf("remote: DecodingBytes %d is below MaxDecodedBytes %d: a decode could wait for ever", c.DecodingBytes, d.MaxDecodedBytes)
+	}
+	if c.FetchingBytes > 0 && c.FetchingBytes < d.MaxBytes {
+		return fmt.Errorf("remote: FetchingBytes %d is below MaxBytes %d: a fetch could wait for ever", c.FetchingBytes, d.MaxBytes)
 	}
 	for _, h := range c.AllowHosts {
 		if h == "" || strings.ContainsAny(h, "/:@ ") {
@@ -75,6 +85,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.MaxPixels, DefaultMaxPixels)
 	setDefault(&c.MaxDecodedBytes, picture.DefaultMaxDecodedBytes)
 	setDefault(&c.DecodingBytes, max(DefaultDecodingBytes, c.MaxDecodedBytes))
+	setDefault(&c.FetchingBytes, max(DefaultFetchingBytes, c.MaxBytes))
 	setDefault(&c.MaxConcurrent, DefaultMaxConcurrent)
 	setDefault(&c.ConnectTimeout, DefaultConnectTimeout)
 	setDefault(&c.Timeout, DefaultTimeout)

@@ -7,7 +7,6 @@
 package remote
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 
@@ -31,6 +31,7 @@ type Loader struct {
 	client   *http.Client
 	cache    *cache.Cache[string, image.Image]
 	fetches  *semaphore.Weighted // fetches in flight
+	bodies   *semaphore.Weighted // bytes of response bodies held
 	decoding *semaphore.Weighted // bytes of decodes in progress
 }
 
@@ -44,14 +45,19 @@ func New(cfg Config) (*Loader, error) {
 		cfg:      cfg,
 		cache:    cache.New[string, image.Image](cfg.CacheBytes, picture.Bytes, cache.Options{TTL: cfg.CacheTTL}),
 		fetches:  semaphore.NewWeighted(int64(cfg.MaxConcurrent)),
+		bodies:   semaphore.NewWeighted(cfg.FetchingBytes),
 		decoding: semaphore.NewWeighted(cfg.DecodingBytes),
 	}
 	transport := &http.Transport{
-		Proxy:                 nil, // a proxy would dial for us and hide the real address
-		DialContext:           dialContext(&net.Dialer{Timeout: cfg.ConnectTimeout}),
-		TLSHandshakeTimeout:   cfg.ConnectTimeout,
-		ResponseHeaderTimeout: cfg.Timeout,
-		MaxIdleConnsPerHost:   8,
+		Proxy:                  nil, // a proxy would dial for us and hide the real address
+		DialContext:            dialContext(&net.Dialer{Timeout: cfg.ConnectTimeout}),
+		TLSHandshakeTimeout:    cfg.ConnectTimeout,
+		ResponseHeaderTimeout:  cfg.Timeout,
+		MaxResponseHeaderBytes: 64 << 10,
+		DisableCompression:     true, // images are compressed already; keeps Content-Length true
+		MaxIdleConns:           64,
+		MaxIdleConnsPerHost:    8,
+		IdleConnTimeout:        90 * time.Second,
 	}
 	l.client = &http.Client{
 		Transport: transport,
@@ -74,7 +80,8 @@ func New(cfg Config) (*Loader, error) {
 // LoadImage fetches and decodes the image at rawURL, or returns it from the
 // cache. Callers asking for the same URL at once share one fetch, each
 // waiting with its own ctx; when ctx ends first its error is returned as it
-// is. Every other failure is an *Error.
+// is, and a panic while fetching is a *cache.PanicError. Every other
+// failure is an *Error.
 func (l *Loader) LoadImage(ctx context.Context, rawURL string) (image.Image, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -98,18 +105,15 @@ func (l *Loader) fetch(ctx context.Context, u *url.URL, allowed bool) (image.Ima
 	defer l.fetches.Release(1)
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
-	b, err := l.get(context.WithValue(ctx, allowKey{}, allowed), u)
-	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			return nil, fail(ErrTimedOut, "")
-		}
-		return nil, err
+	img, err := l.get(context.WithValue(ctx, allowKey{}, allowed), u)
+	if err != nil && ctx.Err() == context.DeadlineExceeded {
+		return nil, fail(ErrTimedOut, "")
 	}
-	return l.decode(ctx, b)
+	return img, err
 }
 
-// get reads the body of a 200 response, up to MaxBytes.
-func (l *Loader) get(ctx context.Context, u *url.URL) ([]byte, error) {
+// get fetches u and decodes a 200 response of at most MaxBytes.
+func (l *Loader) get(ctx context.Context, u *url.URL) (image.Image, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fail(ErrBadURL, "")
@@ -126,17 +130,41 @@ func (l *Loader) get(ctx context.Context, u *url.URL) ([]byte, error) {
 	if resp.ContentLength > l.cfg.MaxBytes {
 		return nil, l.tooLarge()
 	}
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength))
+	// Reserve room for the body before reading it: its length when the
+	// server says, else the most it may be. It is held until decoded.
+	weight := l.cfg.MaxBytes
+	if resp.ContentLength >= 0 {
+		weight = resp.ContentLength
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, l.cfg.MaxBytes+1)); err != nil {
+	if err := l.bodies.Acquire(ctx, weight); err != nil {
+		return nil, err
+	}
+	defer l.bodies.Release(weight)
+	b, err := l.readBody(resp)
+	if err != nil {
+		return nil, err
+	}
+	return l.decode(ctx, b)
+}
+
+// readBody reads the whole body, which Content-Length or MaxBytes bounds.
+func (l *Loader) readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 {
+		// Exactly sized: a growing buffer would briefly hold twice as much.
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, netError(err)
+		}
+		return b, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, l.cfg.MaxBytes+1))
+	if err != nil {
 		return nil, netError(err)
 	}
-	if int64(buf.Len()) > l.cfg.MaxBytes {
+	if int64(len(b)) > l.cfg.MaxBytes {
 		return nil, l.tooLarge()
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 func (l *Loader) tooLarge() error {
@@ -154,9 +182,6 @@ func (l *Loader) decode(ctx context.Context, b []byte) (image.Image, error) {
 	// decoding; it need not wait for room.
 	weight := min(cost, l.cfg.MaxDecodedBytes)
 	if err := l.decoding.Acquire(ctx, weight); err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			return nil, fail(ErrTimedOut, "")
-		}
 		return nil, err
 	}
 	defer l.decoding.Release(weight)

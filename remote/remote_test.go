@@ -416,19 +416,27 @@ func TestConfigValidate(t *testing.T) {
 		{MaxBytes: -1}, {MaxConcurrent: -1}, {MaxDecodedBytes: -1}, {DecodingBytes: -5}, {CacheTTL: -time.Second},
 		{DecodingBytes: 1 << 20}, // below the default MaxDecodedBytes: nothing could decode
 		{MaxDecodedBytes: 100 << 20, DecodingBytes: 99 << 20},
+		{FetchingBytes: 1 << 20}, // below the default MaxBytes
+		{MaxBytes: 2 << 20, FetchingBytes: 1 << 20}, {FetchingBytes: -1},
 		{AllowHosts: []string{"http://x"}}, {AllowHosts: []string{""}}, {AllowHosts: []string{"x:80"}},
 	} {
 		if bad.Validate() == nil {
 			t.Errorf("%+v accepted", bad)
 		}
 	}
-	for _, good := range []Config{{}, {MaxDecodedBytes: 1 << 20, DecodingBytes: 1 << 20}, {AllowHosts: []string{".example.com"}}} {
+	for _, good := range []Config{
+		{}, {MaxDecodedBytes: 1 << 20, DecodingBytes: 1 << 20}, {MaxBytes: 1 << 20, FetchingBytes: 1 << 20},
+		{AllowHosts: []string{".example.com"}},
+	} {
 		if err := good.Validate(); err != nil {
 			t.Errorf("%+v: %v", good, err)
 		}
 	}
 	if got := (Config{MaxDecodedBytes: 300 << 20}).withDefaults().DecodingBytes; got != 300<<20 {
 		t.Errorf("default DecodingBytes %d, want at least MaxDecodedBytes", got)
+	}
+	if got := (Config{MaxBytes: 200 << 20}).withDefaults().FetchingBytes; got != 200<<20 {
+		t.Errorf("default FetchingBytes %d, want at least MaxBytes", got)
 	}
 }
 
