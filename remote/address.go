@@ -73,5 +73,5 @@ func checkURL(u *url.URL, allowHosts []string) (allowed bool, err error) {
 			return true, nil
 		}
 	}
-	return false, fail(ErrAddressNotAllowed, "host is not an allowed image host")
+	return false, fail(ErrAddressNotAllowed, "host is not in the allowed image hosts")
 }

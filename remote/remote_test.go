@@ -129,7 +129,7 @@ func TestAllowlistAndRedirects(t *testing.T) {
 		also   error // another error the chain must match
 		msg    string
 	}{
-		{base + "/to-loopback", ErrAddressNotAllowed, nil, "address not allowed: host is not an allowed image host"},
+		{base + "/to-loopback", ErrAddressNotAllowed, nil, "address not allowed: host is not in the allowed image hosts"},
 		{base + "/to-ftp", ErrSchemeNotAllowed, nil, "scheme not allowed: only http and https are fetched"},
 		{base + "/loop", ErrFetchFailed, nil, "fetch failed: too many redirects"},
 		{base + "/bomb.png", ErrTooLarge, picture.ErrTooLarge, "too large: 100000×100000 pixels, limit 40000000"},
@@ -138,7 +138,7 @@ func TestAllowlistAndRedirects(t *testing.T) {
 		{base + "/big-chunked.png", ErrTooLarge, picture.ErrTooLarge, "too large: more than 4000 bytes"},
 		{base + "/text", ErrNotImage, picture.ErrUnsupported, "not an image: not a PNG, JPEG, GIF or WebP image"},
 		{base + "/missing", ErrFetchFailed, nil, "fetch failed: HTTP 404"},
-		{"http://other.example/a.png", ErrAddressNotAllowed, nil, "address not allowed: host is not an allowed image host"},
+		{"http://other.example/a.png", ErrAddressNotAllowed, nil, "address not allowed: host is not in the allowed image hosts"},
 	}
 	for _, tt := range tests {
 		_, err := l.LoadImage(context.Background(), tt.url)
