@@ -39,6 +39,11 @@ func (e *Error) Error() string {
 	return e.Reason.Error() + ": " + e.Detail
 }
 
+// Public is the class alone ("address not allowed"), for a caller that
+// shows failures as "<field>: <class>" and does not import this package:
+// it can match any error with a Public() string method.
+func (e *Error) Public() string { return e.Reason.Error() }
+
 // Unwrap gives the class, and the picture package's error for images
 // refused by their content (picture.ErrTooLarge, picture.ErrUnsupported).
 func (e *Error) Unwrap() []error {

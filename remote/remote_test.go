@@ -145,6 +145,12 @@ func TestAllowlistAndRedirects(t *testing.T) {
 		var re *Error
 		if !errors.Is(err, tt.reason) || (tt.also != nil && !errors.Is(err, tt.also)) || !errors.As(err, &re) || err.Error() != tt.msg {
 			t.Errorf("%s: err = %v, want %q", tt.url, err, tt.msg)
+			continue
+		}
+		// What the engine sees through an interface of its own.
+		var pub interface{ Public() string }
+		if !errors.As(fmt.Errorf("element avatar: %w", err), &pub) || pub.Public() != tt.reason.Error() {
+			t.Errorf("%s: Public() is not the class %q", tt.url, tt.reason)
 		}
 	}
 }
