@@ -49,8 +49,8 @@ func DecodeCost(b []byte) (int64, image.Config, string, error) {
 
 // pngCost counts what Go's PNG decoder allocates: grey images with a
 // transparent colour become NRGBA (the header's model says grey), and an
-// interlaced image holds one pass (at most half the image) besides the
-// result.
+// interlaced image is decoded pass by pass into images as large as the
+// result in all, which the collector may not have reclaimed yet.
 func pngCost(b []byte, cfg image.Config) int64 {
 	bpp := bytesPerPixel(cfg.ColorModel)
 	interlaced, transparent := pngLayout(b)
@@ -64,7 +64,7 @@ func pngCost(b []byte, cfg image.Config) int64 {
 	}
 	n := pixels(cfg) * bpp
 	if interlaced {
-		n += n / 2
+		n *= 2
 	}
 	return n
 }
