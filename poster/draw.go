@@ -127,7 +127,7 @@ type fitted struct {
 	opaque bool
 }
 
-func fittedBytes(f fitted) int64 { return int64(len(f.img.Pix)) }
+func fittedBytes(f fitted) int64 { return picture.Bytes(f.img) }
 
 // fit returns img fitted to w×h. Copies of the layout's own images and of
 // embedded assets never go stale, so they are kept in the engine's fitted

@@ -25,7 +25,7 @@ type Config struct {
 	MaxDecodedBytes int64
 	// DecodingBytes bounds the decodes in progress at once, in the same
 	// bytes: a caller whose decode does not fit waits for others to finish.
-	// Default 256 MB. Never below MaxDecodedBytes.
+	// Default 128 MB. Never below MaxDecodedBytes.
 	DecodingBytes int64
 	// FetchingBytes bounds the response bodies held at once: a fetch
 	// reserves its Content-Length (MaxBytes when the server does not say)
@@ -41,7 +41,7 @@ type Config struct {
 	Timeout        time.Duration // whole fetch, body included; default 10 s
 	MaxRedirects   int           // default 3
 
-	CacheBytes int64         // decoded images kept, as picture.Bytes counts them; default 256 MB
+	CacheBytes int64         // decoded images kept, as picture.Bytes counts them; default 128 MB
 	CacheTTL   time.Duration // default 10 min
 }
 
@@ -49,13 +49,13 @@ type Config struct {
 const (
 	DefaultMaxBytes       = 10 << 20
 	DefaultMaxPixels      = 40_000_000
-	DefaultDecodingBytes  = 256 << 20
+	DefaultDecodingBytes  = 128 << 20
 	DefaultFetchingBytes  = 128 << 20
 	DefaultMaxConcurrent  = 32
 	DefaultConnectTimeout = 3 * time.Second
 	DefaultTimeout        = 10 * time.Second
 	DefaultMaxRedirects   = 3
-	DefaultCacheBytes     = 256 << 20
+	DefaultCacheBytes     = 128 << 20
 	DefaultCacheTTL       = 10 * time.Minute
 )
 
