@@ -32,7 +32,7 @@ func (e *Engine) Draw(ctx context.Context, d *Doc) (res *Result, err error) {
 		}
 	}()
 	e.drawBackground(dst, d)
-	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, release: release}
+	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, Flatten: d.layout.m.flatten, release: release}
 	for i := range d.items {
 		it := &d.items[i]
 		if it.hidden {

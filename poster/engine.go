@@ -3,6 +3,7 @@ package poster
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"io/fs"
 	"sort"
 	"sync"
@@ -102,6 +103,9 @@ type Result struct {
 	Width  float64 // canvas size in layout units
 	Height float64
 	Boxes  []Box
+	// Flatten is the opaque colour a format without transparency (JPEG)
+	// puts under the canvas: the layout's canvas flatten, else white.
+	Flatten color.NRGBA
 
 	release func()
 }

@@ -52,6 +52,7 @@ const (
 	RuleUndeclared    = "field-undeclared"
 	RuleTextOverCode  = "text-over-code"
 	RuleMissingGlyphs = "missing-glyphs"
+	RuleTransparent   = "transparent-canvas"
 )
 
 // Thresholds of the code rules, from TestMeasureCodeThresholds (build tag
@@ -94,7 +95,7 @@ type LintOptions struct {
 func (e *Engine) Lint(d *Doc, res *Result, opt LintOptions) []Finding {
 	var out []Finding
 	add := func(it *item, rule string, sev Severity, format string, args ...any) {
-		f := Finding{Rule: rule, Severity: sev, Message: fmt.Sprintf(format, args...)}
+		f := Finding{Rule: rule, Severity: sev, Message: fmt.Sprintf(format, args...), Line: 1, Col: 1}
 		if it != nil {
 			f.Element, f.Line, f.Col = it.el.id, it.el.line, it.el.col
 		}
@@ -108,6 +109,10 @@ func (e *Engine) Lint(d *Doc, res *Result, opt LintOptions) []Finding {
 		if jpegQ == 0 {
 			jpegQ = DefaultQuality
 		}
+	}
+	if !res.Image.Opaque() {
+		c := d.layout.m.flatten
+		add(nil, RuleTransparent, SeverityWarning, "the canvas has transparent areas; JPEG output flattens them onto #%02x%02x%02x (set canvas flatten to choose the colour)", c.R, c.G, c.B)
 	}
 	for i := range d.items {
 		it := &d.items[i]

@@ -3,6 +3,7 @@ package poster
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"os"
 	"reflect"
 	"sort"
@@ -177,6 +178,33 @@ func TestBrokenLayoutFiresEveryRule(t *testing.T) {
 	if t.Failed() {
 		for _, f := range fs {
 			t.Logf("%d:%d %s %s %s: %s", f.Line, f.Col, f.Severity, f.Rule, f.Element, f.Message)
+		}
+	}
+}
+
+func TestTransparentCanvas(t *testing.T) {
+	e := testEngine(t)
+	fs := lintSrc(t, e, "canvas: {width: 100, height: 100, flatten: '#102030'}\nelements:\n  - {type: rect, width: 50, height: 50, fill: '#000'}\n", LintOptions{Format: JPEG})
+	if got := ruleSet(fs); !reflect.DeepEqual(got, []string{"warning transparent-canvas"}) || !strings.Contains(fs[0].Message, "#102030") {
+		t.Errorf("findings %v %v", got, fs)
+	}
+	l, err := e.ParseLayout(fstest.MapFS{}, "t.yaml", []byte("canvas: {width: 10, height: 10}\nelements: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Render(context.Background(), l, nil, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Flatten != (color.NRGBA{255, 255, 255, 255}) {
+		t.Errorf("default flatten %v, want white", res.Flatten)
+	}
+	for src, want := range map[string]string{
+		"canvas: {width: 10, height: 10, flatten: '{{c}}'}\nelements: []\n":      "t.yaml:1:42: canvas flatten must be a colour written out, not taken from the data",
+		"canvas: {width: 10, height: 10, flatten: '#ff000080'}\nelements: []\n": "t.yaml:1:42: canvas flatten must be an opaque colour: JPEG has no transparency",
+	} {
+		if _, err := e.ParseLayout(fstest.MapFS{}, "t.yaml", []byte(src)); err == nil || err.Error() != want {
+			t.Errorf("%q: %v, want %s", src, err, want)
 		}
 	}
 }
