@@ -200,7 +200,7 @@ func TestTransparentCanvas(t *testing.T) {
 		t.Errorf("default flatten %v, want white", res.Flatten)
 	}
 	for src, want := range map[string]string{
-		"canvas: {width: 10, height: 10, flatten: '{{c}}'}\nelements: []\n":      "t.yaml:1:42: canvas flatten must be a colour written out, not taken from the data",
+		"canvas: {width: 10, height: 10, flatten: '{{c}}'}\nelements: []\n":     "t.yaml:1:42: canvas flatten must be a colour written out, not taken from the data",
 		"canvas: {width: 10, height: 10, flatten: '#ff000080'}\nelements: []\n": "t.yaml:1:42: canvas flatten must be an opaque colour: JPEG has no transparency",
 	} {
 		if _, err := e.ParseLayout(fstest.MapFS{}, "t.yaml", []byte(src)); err == nil || err.Error() != want {
