@@ -226,7 +226,12 @@ func TestFakeValidatesLikeWeChat(t *testing.T) {
 func TestTokenFetchedOnceUnderConcurrency(t *testing.T) {
 	fake := wxatest.NewServer(wxatest.Options{})
 	defer fake.Close()
-	c := newClient(t, fake, nil)
+	// 100 codes drawn at once take many seconds on two busy cores under
+	// -race: the test is about counting token calls, not about speed.
+	c := newClient(t, fake, func(cfg *wxa.Config) {
+		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Minute}
+		cfg.CallTimeout = 5 * time.Minute
+	})
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for i := range 100 {
@@ -326,16 +331,21 @@ func TestBusyIsRetriedWithBackoff(t *testing.T) {
 	if _, err := c.Code(context.Background(), wxa.CodeRequest{Scene: "busy2"}); !errors.Is(err, wxa.ErrBusy) {
 		t.Errorf("err = %v, want ErrBusy", err)
 	}
-	// A deadline shorter than the backoff stops retrying early.
-	slow := newClient(t, fake, func(cfg *wxa.Config) { cfg.Backoff = time.Second })
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
+	// A backoff longer than what is left of the fetch's budget (30 s) stops
+	// retrying at once.
+	slow := newClient(t, fake, func(cfg *wxa.Config) { cfg.Backoff = 2 * time.Minute })
 	before := fake.Stats().CodeCalls["getUnlimited"]
-	if _, err := slow.Code(ctx, wxa.CodeRequest{Scene: "busy3"}); !errors.Is(err, wxa.ErrBusy) {
+	if _, err := slow.Code(context.Background(), wxa.CodeRequest{Scene: "busy3"}); !errors.Is(err, wxa.ErrBusy) {
 		t.Errorf("err = %v", err)
 	}
 	if n := fake.Stats().CodeCalls["getUnlimited"] - before; n != 1 {
-		t.Errorf("calls %d within a short deadline, want 1", n)
+		t.Errorf("calls %d with a backoff beyond the budget, want 1", n)
+	}
+	// A caller whose deadline comes first gets its own deadline back.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := newClient(t, fake, func(cfg *wxa.Config) { cfg.Backoff = time.Second }).Code(ctx, wxa.CodeRequest{Scene: "busy4"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("short deadline: err = %v, want context.DeadlineExceeded", err)
 	}
 }
 
@@ -466,14 +476,18 @@ func TestMemoryCacheBound(t *testing.T) {
 func TestRateLimiter(t *testing.T) {
 	fake := wxatest.NewServer(wxatest.Options{})
 	defer fake.Close()
-	c := newClient(t, fake, func(cfg *wxa.Config) { cfg.Limiter = wxa.NewRateLimiter(60) }) // one a second, burst 1
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
+	// One a minute, burst 1: the second call's slot lies beyond the fetch's
+	// 30 s budget, so it is refused at once instead of waiting.
+	c := newClient(t, fake, func(cfg *wxa.Config) { cfg.Limiter = wxa.NewRateLimiter(1) })
+	ctx := context.Background()
 	if _, err := c.Code(ctx, wxa.CodeRequest{Scene: "l1"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Code(ctx, wxa.CodeRequest{Scene: "l2"}); !errors.Is(err, wxa.ErrRateLimited) {
-		t.Errorf("second call within the second: %v", err)
+		t.Errorf("second call within the minute: %v", err)
+	}
+	if n := fake.Stats().CodeCalls["getUnlimited"]; n != 1 {
+		t.Errorf("%d calls reached WeChat, want 1", n)
 	}
 	// The fake enforces WeChat's own per-minute limit.
 	strict := wxatest.NewServer(wxatest.Options{RatePerMinute: 2})
