@@ -17,5 +17,5 @@ func backoff(base, limit time.Duration, n int) time.Duration {
 	if d <= 0 {
 		return 0
 	}
-	return d/2 + rand.N(d/2+1)
+	return d - rand.N(d/2+1)
 }
