@@ -129,10 +129,16 @@ func TestFirstCallersDeadlineDoesNotFailJoiners(t *testing.T) {
 	c := newClient(t, g.fake, func(cfg *wxa.Config) { cfg.BaseURL = g.URL })
 	req := wxa.CodeRequest{Scene: "first"}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	if err := c.Ready(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	first := codeAsync(c, ctx, req)
-	waitFor(t, "the first call to reach WeChat", func() bool { return g.arrived.Load() == 1 })
+	waitFor(t, "the first call to reach WeChat", func() bool { return g.arrived.Load() == 1 || ctx.Err() != nil })
+	if g.arrived.Load() == 0 {
+		t.Skip("the machine took longer than the first caller's deadline to send one call")
+	}
 	joiner := codeAsync(c, context.Background(), req)
 	if r := receive(t, "the first caller", first); !errors.Is(r.err, context.DeadlineExceeded) {
 		t.Errorf("first caller: err = %v, want context.DeadlineExceeded", r.err)
