@@ -561,3 +561,28 @@ func TestSecretsStayOut(t *testing.T) {
 		t.Errorf("expected errors to inspect, got %q", msgs)
 	}
 }
+
+type classLimiter struct{ got chan wxa.Class }
+
+func (l classLimiter) Wait(ctx context.Context) error {
+	l.got <- wxa.ClassOf(ctx)
+	return nil
+}
+
+// TestClassReachesLimiter: the class a caller marks its ctx with is what
+// the Limiter sees for the shared call.
+func TestClassReachesLimiter(t *testing.T) {
+	fake := wxatest.NewServer(wxatest.Options{})
+	defer fake.Close()
+	lim := classLimiter{got: make(chan wxa.Class, 2)}
+	c := newClient(t, fake, func(cfg *wxa.Config) { cfg.Limiter = lim })
+	if _, err := c.Code(wxa.WithClass(context.Background(), wxa.ClassBulk), wxa.CodeRequest{Scene: "bulk"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Code(context.Background(), wxa.CodeRequest{Scene: "live"}); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := <-lim.got, <-lim.got; a != wxa.ClassBulk || b != wxa.ClassLive {
+		t.Errorf("limiter saw classes %v, %v; want bulk, live", a, b)
+	}
+}
