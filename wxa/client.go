@@ -296,18 +296,15 @@ func (c *Client) call(ctx context.Context, req CodeRequest, token string) ([]byt
 	if err := enc.Encode(req.body()); err != nil {
 		return nil, err
 	}
-	pctx := ctx
-	if req.API.quotaLimited() {
-		// Once sent, a charged code is worth receiving and caching even if
-		// every caller has left; the fetch's deadline still bounds it.
-		dl, ok := ctx.Deadline()
-		if !ok {
-			dl = time.Now().Add(c.cfg.CallTimeout)
-		}
-		var cancel context.CancelFunc
-		pctx, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl)
-		defer cancel()
+	// Once sent, a call is paid for (quota or rate): its code is worth
+	// receiving and caching even if every caller has left meanwhile. The
+	// fetch's deadline still bounds it.
+	dl, ok := ctx.Deadline()
+	if !ok {
+		dl = time.Now().Add(c.cfg.CallTimeout)
 	}
+	pctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), dl)
+	defer cancel()
 	var lastErr error
 	for _, base := range c.bases {
 		if err := ctx.Err(); err != nil {
