@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,7 +35,11 @@ type gate struct {
 	fake    *wxatest.Server
 	arrived atomic.Int32
 	open    chan struct{}
+	once    sync.Once
 }
+
+// release lets the held calls and every later one through.
+func (g *gate) release() { g.once.Do(func() { close(g.open) }) }
 
 func newGate(t *testing.T) *gate {
 	g := &gate{fake: wxatest.NewServer(wxatest.Options{}), open: make(chan struct{})}
@@ -110,7 +115,7 @@ func TestJoinersKeepTheirOwnContext(t *testing.T) {
 		t.Errorf("joiner with a deadline: err = %v, want context.DeadlineExceeded", r.err)
 	}
 	late := codeAsync(c, context.Background(), req)
-	close(g.open)
+	g.release()
 	for name, ch := range map[string]chan result{"first caller": first, "late joiner": late} {
 		if r := receive(t, name, ch); r.err != nil || scanCode(t, r.code) != "?scene=joined" {
 			t.Errorf("%s: %v", name, r.err)
@@ -143,7 +148,7 @@ func TestFirstCallersDeadlineDoesNotFailJoiners(t *testing.T) {
 	if r := receive(t, "the first caller", first); !errors.Is(r.err, context.DeadlineExceeded) {
 		t.Errorf("first caller: err = %v, want context.DeadlineExceeded", r.err)
 	}
-	close(g.open)
+	g.release()
 	if r := receive(t, "the joiner", joiner); r.err != nil {
 		t.Errorf("joiner failed with the first caller: %v", r.err)
 	}
@@ -151,5 +156,31 @@ func TestFirstCallersDeadlineDoesNotFailJoiners(t *testing.T) {
 	// the first caller had left was a second call made.
 	if n := g.arrived.Load(); n > 2 {
 		t.Errorf("%d calls reached WeChat", n)
+	}
+}
+
+// TestSentCallIsKeptWhenEveryCallerLeft: a call already on its way is paid
+// for; it finishes and its code is cached even though its only caller gave
+// up, so asking again costs nothing.
+func TestSentCallIsKeptWhenEveryCallerLeft(t *testing.T) {
+	for _, req := range []wxa.CodeRequest{{Scene: "left"}, {API: wxa.APIGet, Path: "pages/left"}} {
+		g := newGate(t)
+		c := newClient(t, g.fake, func(cfg *wxa.Config) { cfg.BaseURL = g.URL })
+		ctx, cancel := context.WithCancel(context.Background())
+		ch := codeAsync(c, ctx, req)
+		waitFor(t, "the call to reach WeChat", func() bool { return g.arrived.Load() == 1 })
+		cancel()
+		if r := receive(t, "the caller", ch); !errors.Is(r.err, context.Canceled) {
+			t.Errorf("%s: err = %v, want context.Canceled", req.API, r.err)
+		}
+		g.release()
+		waitFor(t, "the code to be cached", func() bool {
+			ok, err := c.Cached(context.Background(), req)
+			return err == nil && ok
+		})
+		code, err := c.Code(context.Background(), req)
+		if err != nil || !code.Cached || g.arrived.Load() != 1 {
+			t.Errorf("%s: asking again: %v, cached=%v, calls %d", req.API, err, code != nil && code.Cached, g.arrived.Load())
+		}
 	}
 }
