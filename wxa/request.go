@@ -132,8 +132,9 @@ func (r CodeRequest) normalize() (CodeRequest, error) {
 	return r, nil
 }
 
-// Key identifies the image a request produces: every field that changes
-// the picture is in it, so it can key a permanent cache.
+// Key identifies the picture a request asks for: every field that changes
+// it is in it. It does not say which app or host made the code; the Client
+// adds both before using it as a cache key.
 func (r CodeRequest) Key() string {
 	lc := "auto"
 	if !r.AutoColor {
@@ -182,3 +183,7 @@ func (a API) endpoint() string {
 	}
 	return "/wxa/getwxacodeunlimit"
 }
+
+// quotaLimited reports whether each call to a counts against the app's
+// lifetime quota (get and createQRCode share 100,000 codes).
+func (a API) quotaLimited() bool { return a == APIGet || a == APIQRCode }
