@@ -57,7 +57,7 @@ func TestCodeEndToEnd(t *testing.T) {
 		format string
 	}{
 		{wxa.CodeRequest{Page: "pages/index", Scene: "a=1&b=2"}, "pages/index?scene=a=1&b=2", "jpeg"},
-		{wxa.CodeRequest{Page: "pages/shop/item", Scene: "id=9", Hyaline: true, Width: 600, LineColor: color.RGBA{R: 20, G: 60, B: 200}}, "pages/shop/item?scene=id=9", "png"},
+		{wxa.CodeRequest{Page: "pages/shop/item", Scene: "id=9", Transparent: true, Width: 600, LineColor: color.RGBA{R: 20, G: 60, B: 200}}, "pages/shop/item?scene=id=9", "png"},
 		{wxa.CodeRequest{API: wxa.APIGet, Path: "pages/index?x=<1>&y=2"}, "pages/index?x=<1>&y=2", "jpeg"},
 		{wxa.CodeRequest{API: wxa.APIQRCode, Path: "pages/index?q=1"}, "pages/index?q=1", "jpeg"},
 		{wxa.CodeRequest{Page: "pages/unpublished", Scene: "x", NoCheck: true}, "pages/unpublished?scene=x", "jpeg"},
