@@ -83,10 +83,15 @@ const (
 	minCodeJPEGQuality = 20
 )
 
-// LintOptions say how the poster will be delivered.
+// LintOptions say how the poster will be delivered and how hard to look.
 type LintOptions struct {
 	Format  Format
 	Quality int // JPEG and WebP quality; 0 means DefaultQuality
+	// Decode replays the phone journey and decodes stand-in QR codes back
+	// (the code-does-not-scan rule). It costs a few hundred milliseconds a
+	// poster, so the service does it only for layouts with strict_codes;
+	// validate always does.
+	Decode bool
 }
 
 // Lint checks a drawn document: whether each code will scan once the
@@ -127,7 +132,7 @@ func (e *Engine) Lint(d *Doc, res *Result, opt LintOptions) []Finding {
 		case KindText:
 			lintText(d, i, add)
 		case KindCode:
-			if degraded == nil {
+			if degraded == nil && opt.Decode {
 				degraded = degrade(res.Image, jpegQ)
 			}
 			e.lintCode(d, i, res.Image, degraded, jpegQ, add)
@@ -270,7 +275,7 @@ func (e *Engine) lintCode(d *Doc, i int, dst *image.RGBA, degraded image.Image, 
 	if jpegQ > 0 && jpegQ < minCodeJPEGQuality && side < comfortableCodeSide {
 		add(it, RuleCodeJPEG, SeverityError, "JPEG quality %d smears a code this small; use %d or more, PNG, or a code of %d pixels or more", jpegQ, minCodeJPEGQuality, comfortableCodeSide)
 	}
-	if content, ok := e.qrContent(it.req); ok {
+	if content, ok := e.qrContent(it.req); ok && degraded != nil {
 		s := degradeScale(d.w, d.h)
 		dr := image.Rect(int(float64(r.Min.X)*s), int(float64(r.Min.Y)*s), int(math.Ceil(float64(r.Max.X)*s)), int(math.Ceil(float64(r.Max.Y)*s)))
 		got, err := scan.QRIn(degraded, dr.Inset(-2))

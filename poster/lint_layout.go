@@ -153,10 +153,11 @@ type LayoutFinding struct {
 }
 
 // LintLayout renders l with its sample data and with each stress case at
-// the layout's own scale, lints every render, and adds the findings that
+// the layout's own scale, lints every render (decoding codes back), and adds the findings that
 // need no render (fields read but not declared). Findings repeated across
 // cases are reported once, for the first case that shows them.
 func (e *Engine) LintLayout(ctx context.Context, l *Layout, opt LintOptions) ([]LayoutFinding, error) {
+	opt.Decode = true
 	cases := append([]StressCase{{Name: "sample", Data: l.Sample}}, l.StressData()...)
 	seen := map[string]bool{}
 	var out []LayoutFinding

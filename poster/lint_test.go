@@ -18,6 +18,7 @@ func lintSrc(t *testing.T, e *Engine, src string, opt LintOptions) []Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
+	opt.Decode = true
 	fs, err := e.lintOnce(context.Background(), l, nil, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +135,7 @@ func TestSampleLayoutsPassLint(t *testing.T) {
 			t.Fatalf("%s: %v", l.Name, err)
 		}
 		// The sample as the JPEG most posters are sent as, too.
-		jpeg, err := e.lintOnce(context.Background(), l, l.Sample, LintOptions{Format: JPEG})
+		jpeg, err := e.lintOnce(context.Background(), l, l.Sample, LintOptions{Format: JPEG, Decode: true})
 		if err != nil {
 			t.Fatalf("%s: %v", l.Name, err)
 		}
@@ -206,5 +207,22 @@ func TestTransparentCanvas(t *testing.T) {
 		if _, err := e.ParseLayout(fstest.MapFS{}, "t.yaml", []byte(src)); err == nil || err.Error() != want {
 			t.Errorf("%q: %v, want %s", src, err, want)
 		}
+	}
+}
+
+// TestLintWithoutDecodeIsCheap: the service's lint skips the phone journey
+// but keeps every pixel rule.
+func TestLintWithoutDecode(t *testing.T) {
+	e := testEngine(t)
+	l, err := e.ParseLayout(fstest.MapFS{}, "t.yaml", []byte("canvas: {width: 750, height: 1334, background: '#fff'}\nelements:\n  - {id: code, type: code, scene: s, size: 50, line_color: '#f8f8f8'}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := e.lintOnce(context.Background(), l, nil, LintOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ruleSet(fs); !reflect.DeepEqual(got, []string{"error code-contrast", "error code-small"}) {
+		t.Errorf("findings %v", got)
 	}
 }
