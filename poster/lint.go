@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 
 	"github.com/haibao/haibao/internal/scan"
 	"github.com/haibao/haibao/poster/picture"
@@ -33,6 +34,12 @@ type Finding struct {
 	Line     int      `json:"line,omitempty"`
 	Col      int      `json:"col,omitempty"`
 	Message  string   `json:"message"`
+}
+
+// Unscannable reports whether f says a code will not scan: an error of a
+// code rule. strict_codes turns such findings into a failed render.
+func (f Finding) Unscannable() bool {
+	return f.Severity == SeverityError && (strings.HasPrefix(f.Rule, "code-") || f.Rule == RuleTextOverCode)
 }
 
 // Lint rules, by name. Each is documented in the README's lint table.
