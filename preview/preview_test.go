@@ -138,7 +138,7 @@ func TestWatchKeepsLastGood(t *testing.T) {
 	for _, pr := range l.Problems {
 		texts = append(texts, pr.Text)
 	}
-	if !strings.Contains(strings.Join(texts, "\n"), `product.yaml:20:1: unknown key "elemnts" in the layout; did you mean "elements"?`) {
+	if !strings.Contains(strings.Join(texts, "\n"), `product.yaml:29:1: unknown key "elemnts" in the layout; did you mean "elements"?`) {
 		t.Fatalf("problems %+v", l.Problems)
 	}
 	if len(l.Layouts) != 4 {
