@@ -104,11 +104,12 @@ var noLigatures = []shaping.FontFeature{
 
 // layouter holds what one Layout call works on.
 type layouter struct {
-	set    *FontSet
-	p      *Paragraph
-	ctx    *shapeCtx
-	chains [][]*face
-	ell    string // the ellipsis text, once shaped
+	set     *FontSet
+	p       *Paragraph
+	ctx     *shapeCtx
+	chains  [][]*face
+	ell     string // the ellipsis text, once shaped
+	missing []Missing
 }
 
 // Layout shapes and breaks p into lines. The Block it returns holds no
@@ -147,6 +148,8 @@ func (l *layouter) layout() *Block {
 	ctx.flags = breakFlags(&ctx.seg, ctx.runes, ctx.flags)
 	l.shape(ctx.runes, ctx.spanOf, ctx.flags)
 
+	b.Missing = l.missing
+	l.compress(ctx.cl)
 	lines := l.wrap(ctx.cl)
 	if p.MaxLines > 0 && len(lines) > p.MaxLines {
 		lines = lines[:p.MaxLines]
@@ -249,6 +252,9 @@ func (l *layouter) shape(text []rune, spanOf []int32, flags []uint8) {
 			continue
 		}
 		f := pick(l.chains[span], g)
+		if !f.has(g) {
+			l.noteMissing(f, g)
+		}
 		sc := script(g)
 		if cur.end == a && cur.end > cur.start && cur.span == span && cur.face == f &&
 			(sc == language.Common || cur.script == language.Common || sc == cur.script) {
@@ -533,6 +539,9 @@ type Block struct {
 	Height    float64 // sum of line heights, px
 	Lines     int
 	Truncated bool // MaxLines cut the text and an ellipsis was added
+	// Missing lists the distinct characters no font could show, in order
+	// of appearance (at most 64); they are drawn as boxes.
+	Missing []Missing
 
 	lines []line
 	box   float64
