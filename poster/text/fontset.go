@@ -110,9 +110,10 @@ func NewFontSet() *FontSet {
 }
 
 // Default returns a new set with the embedded fonts: family "Noto Sans SC"
-// (alias "sans") in weights 400 and 700, and Noto Color Emoji in the
-// fallback chain. Parsing takes some tens of milliseconds, so callers keep
-// the set rather than calling Default per render.
+// (alias "sans") in weights 400 and 700, then, in the fallback chain, the
+// Latin, Arabic, Hebrew, Thai and symbol families of fonts.Fallbacks and
+// Noto Color Emoji. Parsing takes some tens of milliseconds, so callers
+// keep the set rather than calling Default per render.
 func Default() (*FontSet, error) {
 	s := NewFontSet()
 	for _, name := range []string{fonts.SansRegular, fonts.SansBold} {
@@ -123,6 +124,15 @@ func Default() (*FontSet, error) {
 		s.add(DefaultFamily, faces)
 	}
 	s.alias("sans", DefaultFamily)
+	for _, fb := range fonts.Fallbacks() {
+		for _, name := range fb.Files {
+			faces, err := parseEmbedded(fb.Family, name)
+			if err != nil {
+				return nil, err
+			}
+			s.addFallback(fb.Family, faces)
+		}
+	}
 	faces, err := parseEmbedded("Noto Color Emoji", fonts.Emoji)
 	if err != nil {
 		return nil, err
@@ -307,9 +317,10 @@ func (s *FontSet) chain(family string, weight int) ([]*face, error) {
 	if d := nearest(s.families[s.def], weight); d != nil && d != out[0] {
 		out = append(out, d)
 	}
+	// Each fallback family contributes its face nearest the span's weight.
 	for _, f := range s.fallback {
-		if !slices.Contains(out, f) {
-			out = append(out, f)
+		if n := nearest(s.families[normFamily(f.family)], weight); n != nil && !slices.Contains(out, n) {
+			out = append(out, n)
 		}
 	}
 	return out, nil

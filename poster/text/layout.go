@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/go-text/typesetting/bidi"
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
@@ -24,12 +25,16 @@ type shapeCtx struct {
 	shaper shaping.HarfbuzzShaper
 	faces  map[*font.Font]*font.Face
 	seg    segmenter.Segmenter
+	bidi   bidi.Paragraph
 	rast   vector.Rasterizer
 
 	// Scratch buffers reused between layouts.
 	runes  []rune
 	spanOf []int32
 	flags  []uint8
+	levels []uint8 // bidi embedding level per rune; nil when all are 0
+	groups [][2]int
+	order  []int
 	cl     []cluster
 	gl     []sglyph
 }
@@ -80,6 +85,7 @@ type cluster struct {
 	g0, g1     int32 // glyphs in shapeCtx.gl
 	span       int32
 	face       *face
+	level      uint8   // bidi embedding level: odd is right to left
 	adv        float64 // px, letter spacing included
 	ls         float64 // the letter spacing part of adv
 	space      bool
@@ -146,7 +152,8 @@ func (l *layouter) layout() *Block {
 		return b
 	}
 	ctx.flags = breakFlags(&ctx.seg, ctx.runes, ctx.flags)
-	l.shape(ctx.runes, ctx.spanOf, ctx.flags)
+	ctx.levels = bidiLevels(&ctx.bidi, ctx.runes, ctx.levels)
+	l.shape(ctx.runes, ctx.spanOf, ctx.flags, ctx.levels)
 
 	b.Missing = l.missing
 	l.compress(ctx.cl)
@@ -218,19 +225,21 @@ func loose(r rune) bool {
 		r == '“' || r == '”' || r == '‘' || r == '’'
 }
 
-// shape itemizes text into runs of one span, face and script, shapes them
-// and appends the resulting clusters to the context.
-func (l *layouter) shape(text []rune, spanOf []int32, flags []uint8) {
+// shape itemizes text into runs of one span, face, script and bidi level
+// (levels nil means all 0), shapes them and appends the resulting clusters
+// to the context, in logical order.
+func (l *layouter) shape(text []rune, spanOf []int32, flags, levels []uint8) {
 	type run struct {
 		start, end int
 		span       int32
 		face       *face
 		script     language.Script
+		level      uint8
 	}
 	var cur run
 	flush := func() {
 		if cur.end > cur.start {
-			l.shapeRun(text, flags, cur.start, cur.end, cur.span, cur.face, cur.script)
+			l.shapeRun(text, flags, cur.start, cur.end, cur.span, cur.face, cur.script, cur.level)
 		}
 	}
 	n := len(text)
@@ -256,7 +265,11 @@ func (l *layouter) shape(text []rune, spanOf []int32, flags []uint8) {
 			l.noteMissing(f, g)
 		}
 		sc := script(g)
-		if cur.end == a && cur.end > cur.start && cur.span == span && cur.face == f &&
+		var lv uint8
+		if levels != nil {
+			lv = levels[a]
+		}
+		if cur.end == a && cur.end > cur.start && cur.span == span && cur.face == f && cur.level == lv &&
 			(sc == language.Common || cur.script == language.Common || sc == cur.script) {
 			cur.end = b
 			if cur.script == language.Common {
@@ -264,7 +277,7 @@ func (l *layouter) shape(text []rune, spanOf []int32, flags []uint8) {
 			}
 		} else {
 			flush()
-			cur = run{start: a, end: b, span: span, face: f, script: sc}
+			cur = run{start: a, end: b, span: span, face: f, script: sc, level: lv}
 		}
 		a = b
 	}
@@ -298,14 +311,18 @@ func script(g []rune) language.Script {
 	return language.Common
 }
 
-func (l *layouter) shapeRun(text []rune, flags []uint8, start, end int, span int32, f *face, sc language.Script) {
+func (l *layouter) shapeRun(text []rune, flags []uint8, start, end int, span int32, f *face, sc language.Script, level uint8) {
 	ctx := l.ctx
 	sp := &l.p.Spans[span]
+	dir := di.DirectionLTR
+	if level%2 == 1 {
+		dir = di.DirectionRTL
+	}
 	in := shaping.Input{
 		Text:      text,
 		RunStart:  start,
 		RunEnd:    end,
-		Direction: di.DirectionLTR,
+		Direction: dir,
 		Face:      ctx.face(f.font),
 		// Shaping at one pixel per font unit keeps full precision for
 		// fractional px sizes (the shaper rounds sizes up to whole px).
@@ -324,19 +341,32 @@ func (l *layouter) shapeRun(text []rune, flags []uint8, start, end int, span int
 	}
 	unit := sp.Size / f.upem / 64 // 26.6 font units → px
 	gs := out.Glyphs
+	// Glyphs come in visual order; a right-to-left run's clusters are
+	// taken from its end so that clusters stay in logical order, each
+	// cluster's own glyphs still left to right.
+	groups := ctx.groups[:0]
 	for i := 0; i < len(gs); {
 		j := i + 1
 		for j < len(gs) && gs[j].ClusterIndex == gs[i].ClusterIndex {
 			j++
 		}
+		groups = append(groups, [2]int{i, j})
+		i = j
+	}
+	if dir == di.DirectionRTL {
+		slices.Reverse(groups)
+	}
+	ctx.groups = groups
+	for k, grp := range groups {
+		i, j := grp[0], grp[1]
 		cs, ce := gs[i].ClusterIndex, end
-		if j < len(gs) {
-			ce = gs[j].ClusterIndex
+		if k+1 < len(groups) {
+			ce = gs[groups[k+1][0]].ClusterIndex
 		}
-		if ce <= cs { // not monotonic: should not happen left to right
+		if ce <= cs { // not monotonic: should not happen
 			ce = cs + gs[i].RuneCount
 		}
-		c := cluster{start: int32(cs), end: int32(ce), span: span, face: f, g0: int32(len(ctx.gl))}
+		c := cluster{start: int32(cs), end: int32(ce), span: span, face: f, level: level, g0: int32(len(ctx.gl))}
 		pen := 0.0
 		for _, g := range gs[i:j] {
 			sg := sglyph{gid: g.GlyphID, x: pen + float64(g.XOffset)*unit, y: -float64(g.YOffset) * unit}
@@ -362,7 +392,6 @@ func (l *layouter) shapeRun(text []rune, flags []uint8, start, end int, span int
 		c.adv = pen + c.ls
 		c.space = space(text[cs:ce])
 		ctx.cl = append(ctx.cl, c)
-		i = j
 	}
 }
 
@@ -429,7 +458,7 @@ func (l *layouter) ellipsis(ln *lineRange, span int32) {
 	flags := breakFlags(&segmenter.Segmenter{}, text, nil)
 	// Shaping appends to ctx.cl; lines index it, so the ellipsis goes after.
 	from := len(ctx.cl)
-	l.shape(text, spanOf, flags)
+	l.shape(text, spanOf, flags, nil)
 	ln.ellFrom, ln.ellTo = from, len(ctx.cl)
 	ew := 0.0
 	for _, c := range ctx.cl[from:] {
@@ -506,10 +535,7 @@ func (l *layouter) build(lr lineRange, lh float64) line {
 			width = x - c.ls
 		}
 	}
-	for i := lr.from; i < lr.to; i++ {
-		emit(i)
-	}
-	for i := lr.ellFrom; i < lr.ellTo; i++ {
+	for _, i := range l.visual(lr) {
 		emit(i)
 	}
 	// Strikes stop at the last visible character, not at trailing spaces.
@@ -594,4 +620,34 @@ type strike struct {
 	x0, x1 float64
 	y, h   float64 // top from the baseline (down), thickness
 	color  color.NRGBA
+}
+
+// visual returns the clusters of a line, ellipsis included, in display
+// order. Trailing spaces take the paragraph level (rule L1 of UAX #9), so
+// they stay at the end of the line.
+func (l *layouter) visual(lr lineRange) []int {
+	order := l.ctx.order[:0]
+	rtl := false
+	for i := lr.from; i < lr.to; i++ {
+		order = append(order, i)
+		rtl = rtl || l.ctx.cl[i].level > 0
+	}
+	for i := lr.ellFrom; i < lr.ellTo; i++ {
+		order = append(order, i)
+	}
+	l.ctx.order = order
+	if !rtl {
+		return order
+	}
+	trail := lr.to
+	for trail > lr.from && l.ctx.cl[trail-1].space {
+		trail--
+	}
+	visualOrder(order, func(i int) uint8 {
+		if i >= trail && i < lr.to {
+			return 0
+		}
+		return l.ctx.cl[i].level
+	})
+	return order
 }

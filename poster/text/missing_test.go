@@ -16,7 +16,7 @@ func TestMissingReported(t *testing.T) {
 		{"你好 Hello 🎉", nil},
 		{"名字\U00013000和\U00013000再\U0001D800", []Missing{{0x13000, "Egyptian_Hieroglyphs"}, {0x1D800, "SignWriting"}}},
 		{"\U000F0000", []Missing{{0xF0000, "Unknown"}}}, // private use
-		{"a\u200db\ufe0f", nil},                          // joiners and selectors need no glyph
+		{"a\u200db\ufe0f", nil},                         // joiners and selectors need no glyph
 	}
 	for _, tc := range tests {
 		b := mustLayout(t, s, Paragraph{Spans: []Span{{Text: tc.text, Size: 20}}})
