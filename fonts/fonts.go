@@ -4,7 +4,8 @@
 // maps (Simplified and Traditional Chinese, Japanese, Korean, the Ext-B
 // characters it carries), Noto Sans for Latin, Greek and Cyrillic with
 // their accents and combining marks, Noto Sans Arabic, Hebrew and Thai,
-// Noto Sans Symbols and Symbols 2 for nickname symbols and dingbats, and
+// Noto Sans Symbols, Symbols 2 and Math for nickname symbols, dingbats and
+// operators, Georgian, Vai and Tibetan marks used as nickname ornaments, and
 // Noto Color Emoji (colour bitmaps). All are under the SIL Open Font
 // License; the licence texts sit beside the fonts.
 package fonts
@@ -37,11 +38,17 @@ type Fallback struct {
 // before Emoji.
 func Fallbacks() []Fallback {
 	return []Fallback{
-	{"Noto Sans", []string{"NotoSans-Regular.ttf", "NotoSans-Bold.ttf"}},
-	{"Noto Sans Arabic", []string{"NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"}},
-	{"Noto Sans Hebrew", []string{"NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf"}},
-	{"Noto Sans Thai", []string{"NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf"}},
-	{"Noto Sans Symbols", []string{"NotoSansSymbols-Regular.ttf", "NotoSansSymbols-Bold.ttf"}},
-	{"Noto Sans Symbols 2", []string{"NotoSansSymbols2-Regular.ttf"}},
+		{"Noto Sans", []string{"NotoSans-Regular.ttf", "NotoSans-Bold.ttf"}},
+		{"Noto Sans Arabic", []string{"NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"}},
+		{"Noto Sans Hebrew", []string{"NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf"}},
+		{"Noto Sans Thai", []string{"NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf"}},
+		{"Noto Sans Symbols", []string{"NotoSansSymbols-Regular.ttf", "NotoSansSymbols-Bold.ttf"}},
+		{"Noto Sans Symbols 2", []string{"NotoSansSymbols2-Regular.ttf"}},
+		{"Noto Sans Math", []string{"NotoSansMath-Regular.ttf"}},
+		// Letters of these scripts are popular as ornaments in nicknames:
+		// ღ (Georgian), ꕤ (Vai), ༄ ༺ ༻ (Tibetan marks, only those kept).
+		{"Noto Sans Georgian", []string{"NotoSansGeorgian-Regular.ttf", "NotoSansGeorgian-Bold.ttf"}},
+		{"Noto Sans Vai", []string{"NotoSansVai-Regular.ttf"}},
+		{"Noto Serif Tibetan", []string{"NotoSerifTibetan-Symbols.ttf"}},
 	}
 }

@@ -25,13 +25,18 @@ for weight in Regular Bold; do
 done
 
 # Latin (Extended-A/B, Vietnamese, combining marks), Greek and Cyrillic;
-# Arabic script (Arabic, Persian, Urdu, Uyghur); Hebrew; Thai; symbols and
-# dingbats. These are small, so they are taken whole.
+# Arabic script (Arabic, Persian, Urdu, Uyghur); Hebrew; Thai; symbols,
+# dingbats and operators; Georgian and Vai, whose letters nicknames use as
+# ornaments. These are small, so they are taken whole.
 for f in NotoSans-Regular NotoSans-Bold NotoSansArabic-Regular NotoSansArabic-Bold \
 	NotoSansHebrew-Regular NotoSansHebrew-Bold NotoSansThai-Regular NotoSansThai-Bold \
-	NotoSansSymbols-Regular NotoSansSymbols-Bold NotoSansSymbols2-Regular; do
+	NotoSansSymbols-Regular NotoSansSymbols-Bold NotoSansSymbols2-Regular NotoSansMath-Regular \
+	NotoSansGeorgian-Regular NotoSansGeorgian-Bold NotoSansVai-Regular; do
 	cp "$noto/$f.ttf" "$here/$f.ttf"
 done
+# Of Tibetan only the marks nicknames use as ornaments (༄ ༺ ༻ ...).
+$subset "$noto/NotoSerifTibetan-Regular.ttf" --unicodes='U+0F00-0F17,U+0F1A-0F1F,U+0F34-0F3F' \
+	--layout-features='*' --output-file="$here/NotoSerifTibetan-Symbols.ttf"
 cp "$noto/NotoColorEmoji.ttf" "$here/NotoColorEmoji.ttf"
 
 # The OFL texts, as Debian's copyright files carry them.
@@ -45,7 +50,7 @@ ofl /usr/share/doc/fonts-noto-cjk/copyright \
 	"Noto Sans CJK SC (NotoSansSC-Regular.otf, NotoSansSC-Bold.otf; made by subset.sh). Copyright © 2014-2021 Adobe (http://www.adobe.com/), as the font's name table states." \
 	> "$here/OFL-NotoSansCJK.txt"
 ofl /usr/share/doc/fonts-noto-core/copyright \
-	"Noto Sans, Noto Sans Arabic, Noto Sans Hebrew, Noto Sans Thai, Noto Sans Symbols, Noto Sans Symbols 2 (NotoSans*.ttf other than the CJK faces). Copyright 2015-2020 Google LLC and Google Inc., as the fonts' name tables state." \
+	"Noto Sans, Noto Sans Arabic, Noto Sans Hebrew, Noto Sans Thai, Noto Sans Symbols, Noto Sans Symbols 2, Noto Sans Math, Noto Sans Georgian, Noto Sans Vai and Noto Serif Tibetan (subset) (NotoSans*.ttf, NotoSerifTibetan-Symbols.ttf). Copyright 2015-2020 Google LLC and Google Inc., as the fonts' name tables state." \
 	> "$here/OFL-NotoSans.txt"
 ofl /usr/share/doc/fonts-noto-color-emoji/copyright \
 	"Noto Color Emoji (NotoColorEmoji.ttf). Copyright 2022 Google Inc., as the font's name table states." \

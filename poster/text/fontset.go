@@ -87,8 +87,12 @@ type FontSet struct {
 	names    map[string]string  // key: normalised name → name as registered
 	aliases  map[string]string  // key: normalised alias → normalised family
 	fallback []*face            // tried after the span's family and the default family
-	def      string             // normalised default family
-	shared   *shared
+	// hidden holds the faces of fallback families that layouts cannot
+	// name (key: normalised family), so that, say, "Noto Sans" stays an
+	// unknown family while its faces serve Latin accents.
+	hidden map[string][]*face
+	def    string // normalised default family
+	shared *shared
 }
 
 // shared is the per-render machinery common to a set and its clones.
@@ -104,6 +108,7 @@ func NewFontSet() *FontSet {
 		families: map[string][]*face{},
 		names:    map[string]string{},
 		aliases:  map[string]string{},
+		hidden:   map[string][]*face{},
 		def:      normFamily(DefaultFamily),
 		shared:   &shared{cache: newGlyphCache(defaultCacheBytes)},
 	}
@@ -130,7 +135,7 @@ func Default() (*FontSet, error) {
 			if err != nil {
 				return nil, err
 			}
-			s.addFallback(fb.Family, faces)
+			s.addHidden(fb.Family, faces)
 		}
 	}
 	faces, err := parseEmbedded("Noto Color Emoji", fonts.Emoji)
@@ -188,6 +193,14 @@ func (s *FontSet) addFallback(family string, faces []*face) {
 	s.fallback = append(slices.Clone(s.fallback), faces...)
 }
 
+// addHidden appends faces to the fallback chain without making family a
+// name layouts can use.
+func (s *FontSet) addHidden(family string, faces []*face) {
+	key := normFamily(family)
+	s.hidden[key] = append(slices.Clone(s.hidden[key]), faces...)
+	s.fallback = append(slices.Clone(s.fallback), faces...)
+}
+
 // parseEmbedded parses a font of the fonts package in place: embedded
 // files support ReadAt and Seek, which saves copying megabytes.
 func parseEmbedded(family, name string) ([]*face, error) {
@@ -234,6 +247,7 @@ func (s *FontSet) Clone() *FontSet {
 		families: maps(s.families),
 		names:    maps(s.names),
 		aliases:  maps(s.aliases),
+		hidden:   maps(s.hidden),
 		fallback: s.fallback,
 		def:      s.def,
 		shared:   s.shared,
@@ -319,7 +333,12 @@ func (s *FontSet) chain(family string, weight int) ([]*face, error) {
 	}
 	// Each fallback family contributes its face nearest the span's weight.
 	for _, f := range s.fallback {
-		if n := nearest(s.families[normFamily(f.family)], weight); n != nil && !slices.Contains(out, n) {
+		key := normFamily(f.family)
+		same := s.hidden[key]
+		if len(same) == 0 {
+			same = s.families[key]
+		}
+		if n := nearest(same, weight); n != nil && !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}

@@ -274,8 +274,9 @@ func TestFontSet(t *testing.T) {
 	if s.Has("Brand") {
 		t.Error(`Has("Brand") before Add`)
 	}
-	want := []string{"Noto Color Emoji", "Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans SC", "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Sans Thai"}
-	if got := s.Families(); !slices.Equal(got, want) {
+	// The other fallback families serve characters but are not names
+	// layouts may use.
+	if got, want := s.Families(), []string{"Noto Color Emoji", "Noto Sans SC"}; !slices.Equal(got, want) {
 		t.Errorf("Families() = %q, want %q", got, want)
 	}
 
