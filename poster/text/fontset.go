@@ -36,6 +36,7 @@ type face struct {
 	strikePos        float64 // top of the strikeout stroke above the baseline
 	strikeThickness  float64
 	hasStrikeMetrics bool
+	xHeight          float64 // 0 when the font does not say
 }
 
 func newFace(f *font.Font, family string) *face {
@@ -60,6 +61,15 @@ func newFace(f *font.Font, family string) *face {
 	th := float64(fc.LineMetric(font.StrikethroughThickness))
 	if pos > 0 && th > 0 {
 		fa.strikePos, fa.strikeThickness, fa.hasStrikeMetrics = pos, th, true
+	}
+	if xh := float64(fc.LineMetric(font.XHeight)); xh > 0 && xh < fa.upem {
+		fa.xHeight = xh
+		if fa.hasStrikeMetrics {
+			// Browsers centre a line-through on the middle of the
+			// x-height; the fonts' own strikeout position sits lower,
+			// through the bottom half of ideographs.
+			fa.strikePos = xh/2 + th/2
+		}
 	}
 	return fa
 }

@@ -162,6 +162,15 @@ func (l *layouter) layout() *Block {
 		lines = lines[:p.MaxLines]
 		b.Truncated = true
 		last := &lines[len(lines)-1]
+		if p.MaxLines == 1 && !ctx.cl[last.to-1].newline {
+			// A one-line text is cut by characters, as CSS text-overflow
+			// does, rather than at its last word boundary: the line takes
+			// everything up to the next forced break and the ellipsis
+			// trims it to fit.
+			for last.to < len(ctx.cl) && !ctx.cl[last.to].newline {
+				last.to++
+			}
+		}
 		l.ellipsis(last, ctx.cl[last.to-1].span)
 	}
 	lh := p.LineHeight
@@ -208,6 +217,10 @@ func breakFlags(seg *segmenter.Segmenter, text []rune, flags []uint8) []uint8 {
 		}
 		switch {
 		case noStart[b] || noEnd[a]:
+			flags[i] &^= brAllowed
+		case a == '/' && !unicode.IsSpace(b) && !ideographic(b):
+			// UAX #14 breaks after the slashes of a URL ("https://" then
+			// the host); browsers keep a URL whole while it fits.
 			flags[i] &^= brAllowed
 		case ideographic(a) && loose(b) || ideographic(b) && loose(a):
 			flags[i] |= brAllowed
@@ -429,7 +442,10 @@ func (l *layouter) wrap(cl []cluster) []lineRange {
 				if lastBreak > start {
 					end = lastBreak
 				} else {
-					end = i
+					// No break opportunity: cut between graphemes, but
+					// never so that "." "," "/" or another mark that
+					// must not start a line begins the next one.
+					end = l.emergencyBreak(cl, start, i, w)
 				}
 				break
 			}
@@ -469,7 +485,9 @@ func (l *layouter) ellipsis(ln *lineRange, span int32) {
 	}
 	// Neither a space nor an opening bracket may stand right before the
 	// ellipsis: "木勺（…" reads as broken.
-	trim := func() {
+	// trim drops such clusters and reports whether it dropped any.
+	trim := func() bool {
+		from := ln.to
 		for ln.to > ln.from {
 			c := &ctx.cl[ln.to-1]
 			if !c.space && !(c.end > c.start && noEnd[ctx.runes[c.end-1]]) {
@@ -477,21 +495,24 @@ func (l *layouter) ellipsis(ln *lineRange, span int32) {
 			}
 			ln.to--
 		}
+		return ln.to < from
 	}
 	trim()
 	if l.p.MaxWidth <= 0 {
 		return
 	}
-	for ln.to > ln.from {
-		w := 0.0
-		for _, c := range ctx.cl[ln.from:ln.to] {
-			w += c.adv
-		}
-		if w+ew <= l.p.MaxWidth+1e-6 {
-			break
-		}
+	w := 0.0
+	for _, c := range ctx.cl[ln.from:ln.to] {
+		w += c.adv
+	}
+	for ln.to > ln.from && w+ew > l.p.MaxWidth+1e-6 {
 		ln.to--
-		trim()
+		w -= ctx.cl[ln.to].adv
+		for n := ln.to; trim(); n = ln.to {
+			for _, c := range ctx.cl[ln.to:n] {
+				w -= c.adv
+			}
+		}
 	}
 }
 
@@ -650,4 +671,27 @@ func (l *layouter) visual(lr lineRange) []int {
 		return l.ctx.cl[i].level
 	})
 	return order
+}
+
+// emergencyBreak picks where to cut a word that does not fit its line,
+// given the first cluster that overflows (at) and the width before it: at
+// a slash of a URL path when one lies in the last third of the line, else
+// right before at, stepping back over characters that must not start a
+// line ("." "," "/" ...).
+func (l *layouter) emergencyBreak(cl []cluster, start, at int, w float64) int {
+	runes := l.ctx.runes
+	x := w
+	for j := at; j > start+1 && x >= w*2/3; j-- {
+		// Breaking at j leaves x px on the line.
+		prev := runes[cl[j-1].end-1]
+		if prev == '/' && cl[j-1].end-1 > 0 && runes[cl[j-1].end-2] != '/' && !noEmergencyStart(runes[cl[j].start]) {
+			return j
+		}
+		x -= cl[j-1].adv
+	}
+	end := at
+	for end > start+1 && noEmergencyStart(runes[cl[end].start]) {
+		end--
+	}
+	return end
 }
