@@ -2,8 +2,8 @@ package text
 
 import (
 	"errors"
-	"math"
 	"image/color"
+	"math"
 	"slices"
 	"strings"
 	"sync"
