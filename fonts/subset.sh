@@ -51,7 +51,8 @@ ofl /usr/share/doc/fonts-noto-cjk/copyright \
 	> "$here/OFL-NotoSansCJK.txt"
 ofl /usr/share/doc/fonts-noto-core/copyright \
 	"Noto Sans, Noto Sans Arabic, Noto Sans Hebrew, Noto Sans Thai, Noto Sans Symbols, Noto Sans Symbols 2, Noto Sans Math, Noto Sans Georgian, Noto Sans Vai and Noto Serif Tibetan (subset) (NotoSans*.ttf, NotoSerifTibetan-Symbols.ttf). Copyright 2015-2020 Google LLC and Google Inc., as the fonts' name tables state." \
-	> "$here/OFL-NotoSans.txt"
+	| awk 'NR == 3 && !/^-/ { print "SIL OPEN FONT LICENSE Version 1.1 - 26 February 2007"; print "" } { print }' \
+	> "$here/OFL-NotoSans.txt" # Debian's text of this one lacks the title
 ofl /usr/share/doc/fonts-noto-color-emoji/copyright \
 	"Noto Color Emoji (NotoColorEmoji.ttf). Copyright 2022 Google Inc., as the font's name table states." \
 	> "$here/OFL-NotoColorEmoji.txt"
