@@ -44,7 +44,7 @@ func Fallbacks() []Fallback {
 		{"Noto Sans Thai", []string{"NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf"}},
 		{"Noto Sans Symbols", []string{"NotoSansSymbols-Regular.ttf", "NotoSansSymbols-Bold.ttf"}},
 		{"Noto Sans Symbols 2", []string{"NotoSansSymbols2-Regular.ttf"}},
-		{"Noto Sans Math", []string{"NotoSansMath-Regular.ttf"}},
+		{"Noto Sans Math", []string{"NotoSansMath-Operators.ttf"}}, // arrows and operators only
 		// Letters of these scripts are popular as ornaments in nicknames:
 		// ღ (Georgian), ꕤ (Vai), ༄ ༺ ༻ (Tibetan marks, only those kept).
 		{"Noto Sans Georgian", []string{"NotoSansGeorgian-Regular.ttf", "NotoSansGeorgian-Bold.ttf"}},
