@@ -139,6 +139,12 @@ func checkShape(t *testing.T, b Box, sh sweepShape, scale float64) {
 		inner = roundedArea(iw, ih, math.Max(radius-width, 0))
 	}
 	checkCoverage(t, where+fmt.Sprintf(" border %.2f", width), dst, want-inner)
+
+	// A photo and its border drawn as one shape cover the fill's area,
+	// border included, and nothing outside it.
+	dst = image.NewRGBA(image.Rect(0, 0, w, h))
+	picture.DrawBordered(dst, dst.Bounds(), image.NewUniform(color.White), radius, 1, width, color.NRGBA{255, 0, 0, 255})
+	checkCoverage(t, where+fmt.Sprintf(" bordered photo %.2f", width), dst, want)
 }
 
 // roundedArea is the area of a w×h rectangle with corners of radius r.
