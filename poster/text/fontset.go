@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/go-text/typesetting/font"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/haibao/haibao/fonts"
 )
@@ -130,29 +132,44 @@ func NewFontSet() *FontSet {
 // Noto Color Emoji. Parsing takes some tens of milliseconds, so callers
 // keep the set rather than calling Default per render.
 func Default() (*FontSet, error) {
-	s := NewFontSet()
-	for _, name := range []string{fonts.SansRegular, fonts.SansBold} {
-		faces, err := parseEmbedded(DefaultFamily, name)
-		if err != nil {
-			return nil, err
-		}
-		s.add(DefaultFamily, faces)
+	type job struct {
+		family, file string
+		kind         int // 0 default family, 1 hidden fallback, 2 visible fallback
+		faces        []*face
 	}
-	s.alias("sans", DefaultFamily)
+	jobs := []*job{{family: DefaultFamily, file: fonts.SansRegular}, {family: DefaultFamily, file: fonts.SansBold}}
 	for _, fb := range fonts.Fallbacks() {
 		for _, name := range fb.Files {
-			faces, err := parseEmbedded(fb.Family, name)
-			if err != nil {
-				return nil, err
-			}
-			s.addHidden(fb.Family, faces)
+			jobs = append(jobs, &job{family: fb.Family, file: name, kind: 1})
 		}
 	}
-	faces, err := parseEmbedded("Noto Color Emoji", fonts.Emoji)
-	if err != nil {
+	jobs = append(jobs, &job{family: "Noto Color Emoji", file: fonts.Emoji, kind: 2})
+	// Parsing is most of a cold start's first render; the files are
+	// independent, so they are parsed on all cores.
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, j := range jobs {
+		g.Go(func() error {
+			var err error
+			j.faces, err = parseEmbedded(j.family, j.file)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	s.addFallback("Noto Color Emoji", faces)
+	s := NewFontSet()
+	for _, j := range jobs {
+		switch j.kind {
+		case 0:
+			s.add(j.family, j.faces)
+		case 1:
+			s.addHidden(j.family, j.faces)
+		default:
+			s.addFallback(j.family, j.faces)
+		}
+	}
+	s.alias("sans", DefaultFamily)
 	return s, nil
 }
 
