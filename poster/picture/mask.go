@@ -33,6 +33,13 @@ func DrawRounded(dst *image.RGBA, r image.Rectangle, src image.Image, radius, op
 	// Only the bands holding the corners need an antialiased mask; the rows
 	// between them are drawn straight, which keeps large panels cheap.
 	band := int(math.Ceil(radius))
+	if 2*band >= h {
+		// The corner bands meet (a stadium, or a circle of odd pixel
+		// height): image.Rect would swap the solid band's inverted edges
+		// into a 1-pixel line, so the whole shape goes through the mask.
+		drawRegions(dst, r, src, image.Rectangle{}, []image.Rectangle{image.Rect(0, 0, w, h)}, w, h, radius, 0, opacity)
+		return
+	}
 	regions := []image.Rectangle{image.Rect(0, 0, w, band), image.Rect(0, h-band, w, h)}
 	drawRegions(dst, r, src, image.Rect(0, band, w, h-band), regions, w, h, radius, 0, opacity)
 }

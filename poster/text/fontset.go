@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/go-text/typesetting/font"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/haibao/haibao/fonts"
 )
@@ -36,6 +38,7 @@ type face struct {
 	strikePos        float64 // top of the strikeout stroke above the baseline
 	strikeThickness  float64
 	hasStrikeMetrics bool
+	xHeight          float64 // 0 when the font does not say
 }
 
 func newFace(f *font.Font, family string) *face {
@@ -60,6 +63,15 @@ func newFace(f *font.Font, family string) *face {
 	th := float64(fc.LineMetric(font.StrikethroughThickness))
 	if pos > 0 && th > 0 {
 		fa.strikePos, fa.strikeThickness, fa.hasStrikeMetrics = pos, th, true
+	}
+	if xh := float64(fc.LineMetric(font.XHeight)); xh > 0 && xh < fa.upem {
+		fa.xHeight = xh
+		if fa.hasStrikeMetrics {
+			// Browsers centre a line-through on the middle of the
+			// x-height; the fonts' own strikeout position sits lower,
+			// through the bottom half of ideographs.
+			fa.strikePos = xh/2 + th/2
+		}
 	}
 	return fa
 }
@@ -87,8 +99,12 @@ type FontSet struct {
 	names    map[string]string  // key: normalised name → name as registered
 	aliases  map[string]string  // key: normalised alias → normalised family
 	fallback []*face            // tried after the span's family and the default family
-	def      string             // normalised default family
-	shared   *shared
+	// hidden holds the faces of fallback families that layouts cannot
+	// name (key: normalised family), so that, say, "Noto Sans" stays an
+	// unknown family while its faces serve Latin accents.
+	hidden map[string][]*face
+	def    string // normalised default family
+	shared *shared
 }
 
 // shared is the per-render machinery common to a set and its clones.
@@ -104,30 +120,56 @@ func NewFontSet() *FontSet {
 		families: map[string][]*face{},
 		names:    map[string]string{},
 		aliases:  map[string]string{},
+		hidden:   map[string][]*face{},
 		def:      normFamily(DefaultFamily),
 		shared:   &shared{cache: newGlyphCache(defaultCacheBytes)},
 	}
 }
 
 // Default returns a new set with the embedded fonts: family "Noto Sans SC"
-// (alias "sans") in weights 400 and 700, and Noto Color Emoji in the
-// fallback chain. Parsing takes some tens of milliseconds, so callers keep
-// the set rather than calling Default per render.
+// (alias "sans") in weights 400 and 700, then, in the fallback chain, the
+// Latin, Arabic, Hebrew, Thai and symbol families of fonts.Fallbacks and
+// Noto Color Emoji. Parsing takes some tens of milliseconds, so callers
+// keep the set rather than calling Default per render.
 func Default() (*FontSet, error) {
-	s := NewFontSet()
-	for _, name := range []string{fonts.SansRegular, fonts.SansBold} {
-		faces, err := parseEmbedded(DefaultFamily, name)
-		if err != nil {
-			return nil, err
-		}
-		s.add(DefaultFamily, faces)
+	type job struct {
+		family, file string
+		kind         int // 0 default family, 1 hidden fallback, 2 visible fallback
+		faces        []*face
 	}
-	s.alias("sans", DefaultFamily)
-	faces, err := parseEmbedded("Noto Color Emoji", fonts.Emoji)
-	if err != nil {
+	jobs := []*job{{family: DefaultFamily, file: fonts.SansRegular}, {family: DefaultFamily, file: fonts.SansBold}}
+	for _, fb := range fonts.Fallbacks() {
+		for _, name := range fb.Files {
+			jobs = append(jobs, &job{family: fb.Family, file: name, kind: 1})
+		}
+	}
+	jobs = append(jobs, &job{family: "Noto Color Emoji", file: fonts.Emoji, kind: 2})
+	// Parsing is most of a cold start's first render; the files are
+	// independent, so they are parsed on all cores.
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, j := range jobs {
+		g.Go(func() error {
+			var err error
+			j.faces, err = parseEmbedded(j.family, j.file)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	s.addFallback("Noto Color Emoji", faces)
+	s := NewFontSet()
+	for _, j := range jobs {
+		switch j.kind {
+		case 0:
+			s.add(j.family, j.faces)
+		case 1:
+			s.addHidden(j.family, j.faces)
+		default:
+			s.addFallback(j.family, j.faces)
+		}
+	}
+	s.alias("sans", DefaultFamily)
 	return s, nil
 }
 
@@ -178,6 +220,14 @@ func (s *FontSet) addFallback(family string, faces []*face) {
 	s.fallback = append(slices.Clone(s.fallback), faces...)
 }
 
+// addHidden appends faces to the fallback chain without making family a
+// name layouts can use.
+func (s *FontSet) addHidden(family string, faces []*face) {
+	key := normFamily(family)
+	s.hidden[key] = append(slices.Clone(s.hidden[key]), faces...)
+	s.fallback = append(slices.Clone(s.fallback), faces...)
+}
+
 // parseEmbedded parses a font of the fonts package in place: embedded
 // files support ReadAt and Seek, which saves copying megabytes.
 func parseEmbedded(family, name string) ([]*face, error) {
@@ -224,6 +274,7 @@ func (s *FontSet) Clone() *FontSet {
 		families: maps(s.families),
 		names:    maps(s.names),
 		aliases:  maps(s.aliases),
+		hidden:   maps(s.hidden),
 		fallback: s.fallback,
 		def:      s.def,
 		shared:   s.shared,
@@ -307,9 +358,15 @@ func (s *FontSet) chain(family string, weight int) ([]*face, error) {
 	if d := nearest(s.families[s.def], weight); d != nil && d != out[0] {
 		out = append(out, d)
 	}
+	// Each fallback family contributes its face nearest the span's weight.
 	for _, f := range s.fallback {
-		if !slices.Contains(out, f) {
-			out = append(out, f)
+		key := normFamily(f.family)
+		same := s.hidden[key]
+		if len(same) == 0 {
+			same = s.families[key]
+		}
+		if n := nearest(same, weight); n != nil && !slices.Contains(out, n) {
+			out = append(out, n)
 		}
 	}
 	return out, nil

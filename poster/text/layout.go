@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/go-text/typesetting/bidi"
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
@@ -24,12 +25,16 @@ type shapeCtx struct {
 	shaper shaping.HarfbuzzShaper
 	faces  map[*font.Font]*font.Face
 	seg    segmenter.Segmenter
+	bidi   bidi.Paragraph
 	rast   vector.Rasterizer
 
 	// Scratch buffers reused between layouts.
 	runes  []rune
 	spanOf []int32
 	flags  []uint8
+	levels []uint8 // bidi embedding level per rune; nil when all are 0
+	groups [][2]int
+	order  []int
 	cl     []cluster
 	gl     []sglyph
 }
@@ -80,6 +85,7 @@ type cluster struct {
 	g0, g1     int32 // glyphs in shapeCtx.gl
 	span       int32
 	face       *face
+	level      uint8   // bidi embedding level: odd is right to left
 	adv        float64 // px, letter spacing included
 	ls         float64 // the letter spacing part of adv
 	space      bool
@@ -104,11 +110,12 @@ var noLigatures = []shaping.FontFeature{
 
 // layouter holds what one Layout call works on.
 type layouter struct {
-	set    *FontSet
-	p      *Paragraph
-	ctx    *shapeCtx
-	chains [][]*face
-	ell    string // the ellipsis text, once shaped
+	set     *FontSet
+	p       *Paragraph
+	ctx     *shapeCtx
+	chains  [][]*face
+	ell     string // the ellipsis text, once shaped
+	missing []Missing
 }
 
 // Layout shapes and breaks p into lines. The Block it returns holds no
@@ -145,13 +152,25 @@ func (l *layouter) layout() *Block {
 		return b
 	}
 	ctx.flags = breakFlags(&ctx.seg, ctx.runes, ctx.flags)
-	l.shape(ctx.runes, ctx.spanOf, ctx.flags)
+	ctx.levels = bidiLevels(&ctx.bidi, ctx.runes, ctx.levels)
+	l.shape(ctx.runes, ctx.spanOf, ctx.flags, ctx.levels)
 
+	b.Missing = l.missing
+	l.compress(ctx.cl)
 	lines := l.wrap(ctx.cl)
 	if p.MaxLines > 0 && len(lines) > p.MaxLines {
 		lines = lines[:p.MaxLines]
 		b.Truncated = true
 		last := &lines[len(lines)-1]
+		if p.MaxLines == 1 && !ctx.cl[last.to-1].newline {
+			// A one-line text is cut by characters, as CSS text-overflow
+			// does, rather than at its last word boundary: the line takes
+			// everything up to the next forced break and the ellipsis
+			// trims it to fit.
+			for last.to < len(ctx.cl) && !ctx.cl[last.to].newline {
+				last.to++
+			}
+		}
 		l.ellipsis(last, ctx.cl[last.to-1].span)
 	}
 	lh := p.LineHeight
@@ -199,6 +218,10 @@ func breakFlags(seg *segmenter.Segmenter, text []rune, flags []uint8) []uint8 {
 		switch {
 		case noStart[b] || noEnd[a]:
 			flags[i] &^= brAllowed
+		case a == '/' && !unicode.IsSpace(b) && !ideographic(b):
+			// UAX #14 breaks after the slashes of a URL ("https://" then
+			// the host); browsers keep a URL whole while it fits.
+			flags[i] &^= brAllowed
 		case ideographic(a) && loose(b) || ideographic(b) && loose(a):
 			flags[i] |= brAllowed
 		}
@@ -215,19 +238,21 @@ func loose(r rune) bool {
 		r == '“' || r == '”' || r == '‘' || r == '’'
 }
 
-// shape itemizes text into runs of one span, face and script, shapes them
-// and appends the resulting clusters to the context.
-func (l *layouter) shape(text []rune, spanOf []int32, flags []uint8) {
+// shape itemizes text into runs of one span, face, script and bidi level
+// (levels nil means all 0), shapes them and appends the resulting clusters
+// to the context, in logical order.
+func (l *layouter) shape(text []rune, spanOf []int32, flags, levels []uint8) {
 	type run struct {
 		start, end int
 		span       int32
 		face       *face
 		script     language.Script
+		level      uint8
 	}
 	var cur run
 	flush := func() {
 		if cur.end > cur.start {
-			l.shapeRun(text, flags, cur.start, cur.end, cur.span, cur.face, cur.script)
+			l.shapeRun(text, flags, cur.start, cur.end, cur.span, cur.face, cur.script, cur.level)
 		}
 	}
 	n := len(text)
@@ -249,8 +274,15 @@ func (l *layouter) shape(text []rune, spanOf []int32, flags []uint8) {
 			continue
 		}
 		f := pick(l.chains[span], g)
+		if !f.has(g) {
+			l.noteMissing(f, g)
+		}
 		sc := script(g)
-		if cur.end == a && cur.end > cur.start && cur.span == span && cur.face == f &&
+		var lv uint8
+		if levels != nil {
+			lv = levels[a]
+		}
+		if cur.end == a && cur.end > cur.start && cur.span == span && cur.face == f && cur.level == lv &&
 			(sc == language.Common || cur.script == language.Common || sc == cur.script) {
 			cur.end = b
 			if cur.script == language.Common {
@@ -258,7 +290,7 @@ func (l *layouter) shape(text []rune, spanOf []int32, flags []uint8) {
 			}
 		} else {
 			flush()
-			cur = run{start: a, end: b, span: span, face: f, script: sc}
+			cur = run{start: a, end: b, span: span, face: f, script: sc, level: lv}
 		}
 		a = b
 	}
@@ -292,14 +324,18 @@ func script(g []rune) language.Script {
 	return language.Common
 }
 
-func (l *layouter) shapeRun(text []rune, flags []uint8, start, end int, span int32, f *face, sc language.Script) {
+func (l *layouter) shapeRun(text []rune, flags []uint8, start, end int, span int32, f *face, sc language.Script, level uint8) {
 	ctx := l.ctx
 	sp := &l.p.Spans[span]
+	dir := di.DirectionLTR
+	if level%2 == 1 {
+		dir = di.DirectionRTL
+	}
 	in := shaping.Input{
 		Text:      text,
 		RunStart:  start,
 		RunEnd:    end,
-		Direction: di.DirectionLTR,
+		Direction: dir,
 		Face:      ctx.face(f.font),
 		// Shaping at one pixel per font unit keeps full precision for
 		// fractional px sizes (the shaper rounds sizes up to whole px).
@@ -318,19 +354,32 @@ func (l *layouter) shapeRun(text []rune, flags []uint8, start, end int, span int
 	}
 	unit := sp.Size / f.upem / 64 // 26.6 font units → px
 	gs := out.Glyphs
+	// Glyphs come in visual order; a right-to-left run's clusters are
+	// taken from its end so that clusters stay in logical order, each
+	// cluster's own glyphs still left to right.
+	groups := ctx.groups[:0]
 	for i := 0; i < len(gs); {
 		j := i + 1
 		for j < len(gs) && gs[j].ClusterIndex == gs[i].ClusterIndex {
 			j++
 		}
+		groups = append(groups, [2]int{i, j})
+		i = j
+	}
+	if dir == di.DirectionRTL {
+		slices.Reverse(groups)
+	}
+	ctx.groups = groups
+	for k, grp := range groups {
+		i, j := grp[0], grp[1]
 		cs, ce := gs[i].ClusterIndex, end
-		if j < len(gs) {
-			ce = gs[j].ClusterIndex
+		if k+1 < len(groups) {
+			ce = gs[groups[k+1][0]].ClusterIndex
 		}
-		if ce <= cs { // not monotonic: should not happen left to right
+		if ce <= cs { // not monotonic: should not happen
 			ce = cs + gs[i].RuneCount
 		}
-		c := cluster{start: int32(cs), end: int32(ce), span: span, face: f, g0: int32(len(ctx.gl))}
+		c := cluster{start: int32(cs), end: int32(ce), span: span, face: f, level: level, g0: int32(len(ctx.gl))}
 		pen := 0.0
 		for _, g := range gs[i:j] {
 			sg := sglyph{gid: g.GlyphID, x: pen + float64(g.XOffset)*unit, y: -float64(g.YOffset) * unit}
@@ -356,7 +405,6 @@ func (l *layouter) shapeRun(text []rune, flags []uint8, start, end int, span int
 		c.adv = pen + c.ls
 		c.space = space(text[cs:ce])
 		ctx.cl = append(ctx.cl, c)
-		i = j
 	}
 }
 
@@ -394,7 +442,10 @@ func (l *layouter) wrap(cl []cluster) []lineRange {
 				if lastBreak > start {
 					end = lastBreak
 				} else {
-					end = i
+					// No break opportunity: cut between graphemes, but
+					// never so that "." "," "/" or another mark that
+					// must not start a line begins the next one.
+					end = l.emergencyBreak(cl, start, i, w)
 				}
 				break
 			}
@@ -423,7 +474,7 @@ func (l *layouter) ellipsis(ln *lineRange, span int32) {
 	flags := breakFlags(&segmenter.Segmenter{}, text, nil)
 	// Shaping appends to ctx.cl; lines index it, so the ellipsis goes after.
 	from := len(ctx.cl)
-	l.shape(text, spanOf, flags)
+	l.shape(text, spanOf, flags, nil)
 	ln.ellFrom, ln.ellTo = from, len(ctx.cl)
 	ew := 0.0
 	for _, c := range ctx.cl[from:] {
@@ -434,7 +485,9 @@ func (l *layouter) ellipsis(ln *lineRange, span int32) {
 	}
 	// Neither a space nor an opening bracket may stand right before the
 	// ellipsis: "木勺（…" reads as broken.
-	trim := func() {
+	// trim drops such clusters and reports whether it dropped any.
+	trim := func() bool {
+		from := ln.to
 		for ln.to > ln.from {
 			c := &ctx.cl[ln.to-1]
 			if !c.space && !(c.end > c.start && noEnd[ctx.runes[c.end-1]]) {
@@ -442,21 +495,24 @@ func (l *layouter) ellipsis(ln *lineRange, span int32) {
 			}
 			ln.to--
 		}
+		return ln.to < from
 	}
 	trim()
 	if l.p.MaxWidth <= 0 {
 		return
 	}
-	for ln.to > ln.from {
-		w := 0.0
-		for _, c := range ctx.cl[ln.from:ln.to] {
-			w += c.adv
-		}
-		if w+ew <= l.p.MaxWidth+1e-6 {
-			break
-		}
+	w := 0.0
+	for _, c := range ctx.cl[ln.from:ln.to] {
+		w += c.adv
+	}
+	for ln.to > ln.from && w+ew > l.p.MaxWidth+1e-6 {
 		ln.to--
-		trim()
+		w -= ctx.cl[ln.to].adv
+		for n := ln.to; trim(); n = ln.to {
+			for _, c := range ctx.cl[ln.to:n] {
+				w -= c.adv
+			}
+		}
 	}
 }
 
@@ -500,10 +556,7 @@ func (l *layouter) build(lr lineRange, lh float64) line {
 			width = x - c.ls
 		}
 	}
-	for i := lr.from; i < lr.to; i++ {
-		emit(i)
-	}
-	for i := lr.ellFrom; i < lr.ellTo; i++ {
+	for _, i := range l.visual(lr) {
 		emit(i)
 	}
 	// Strikes stop at the last visible character, not at trailing spaces.
@@ -533,6 +586,9 @@ type Block struct {
 	Height    float64 // sum of line heights, px
 	Lines     int
 	Truncated bool // MaxLines cut the text and an ellipsis was added
+	// Missing lists the distinct characters no font could show, in order
+	// of appearance (at most 64); they are drawn as boxes.
+	Missing []Missing
 
 	lines []line
 	box   float64
@@ -585,4 +641,57 @@ type strike struct {
 	x0, x1 float64
 	y, h   float64 // top from the baseline (down), thickness
 	color  color.NRGBA
+}
+
+// visual returns the clusters of a line, ellipsis included, in display
+// order. Trailing spaces take the paragraph level (rule L1 of UAX #9), so
+// they stay at the end of the line.
+func (l *layouter) visual(lr lineRange) []int {
+	order := l.ctx.order[:0]
+	rtl := false
+	for i := lr.from; i < lr.to; i++ {
+		order = append(order, i)
+		rtl = rtl || l.ctx.cl[i].level > 0
+	}
+	for i := lr.ellFrom; i < lr.ellTo; i++ {
+		order = append(order, i)
+	}
+	l.ctx.order = order
+	if !rtl {
+		return order
+	}
+	trail := lr.to
+	for trail > lr.from && l.ctx.cl[trail-1].space {
+		trail--
+	}
+	visualOrder(order, func(i int) uint8 {
+		if i >= trail && i < lr.to {
+			return 0
+		}
+		return l.ctx.cl[i].level
+	})
+	return order
+}
+
+// emergencyBreak picks where to cut a word that does not fit its line,
+// given the first cluster that overflows (at) and the width before it: at
+// a slash of a URL path when one lies in the last third of the line, else
+// right before at, stepping back over characters that must not start a
+// line ("." "," "/" ...).
+func (l *layouter) emergencyBreak(cl []cluster, start, at int, w float64) int {
+	runes := l.ctx.runes
+	x := w
+	for j := at; j > start+1 && x >= w*2/3; j-- {
+		// Breaking at j leaves x px on the line.
+		prev := runes[cl[j-1].end-1]
+		if prev == '/' && cl[j-1].end-1 > 0 && runes[cl[j-1].end-2] != '/' && !noEmergencyStart(runes[cl[j].start]) {
+			return j
+		}
+		x -= cl[j-1].adv
+	}
+	end := at
+	for end > start+1 && noEmergencyStart(runes[cl[end].start]) {
+		end--
+	}
+	return end
 }

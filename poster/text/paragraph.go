@@ -69,6 +69,9 @@ type Paragraph struct {
 	LineHeight float64
 	Align      Align
 	Ellipsis   string // "" means "…"
+	// Punctuation: adjacent CJK punctuation is compressed unless this is
+	// PunctuationNone.
+	Punctuation Punctuation
 }
 
 const defaultLineHeight = 1.4
@@ -85,6 +88,9 @@ func (p *Paragraph) validate() error {
 	}
 	if !finite(p.LineHeight) || p.LineHeight < 0 || p.LineHeight > MaxLineHeight {
 		return bad("line height %v is outside [0, %d]", p.LineHeight, MaxLineHeight)
+	}
+	if p.Punctuation < PunctuationCompress || p.Punctuation > PunctuationNone {
+		return bad("unknown punctuation mode %d", int(p.Punctuation))
 	}
 	if p.Align < AlignLeft || p.Align > AlignRight {
 		return bad("unknown alignment %d", int(p.Align))

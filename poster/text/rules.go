@@ -17,6 +17,12 @@ var (
 	noEnd = runeSet("（「『《【〔〈〖〘〚｛［" + "([{" + "“‘«‹〝" + "￥¥＄$£€")
 )
 
+// noEmergencyStart reports runes that a line cut inside a word (one too
+// long for the line) must not start with.
+func noEmergencyStart(r rune) bool {
+	return noStart[r] || r == '/' || r == '-' || r == '_'
+}
+
 func runeSet(s string) map[rune]bool {
 	m := make(map[rune]bool, len(s))
 	for _, r := range s {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package poster
+
+const raceEnabled = false
