@@ -149,6 +149,29 @@ func (d *Doc) Size() (w, h int) { return d.w, d.h }
 // image, so it serves as an ETag and a cache key (with the encoding).
 func (d *Doc) Key() string { return d.key }
 
+// MissingGlyph is a character of a text element that no font draws: it
+// shows as a box.
+type MissingGlyph struct {
+	Element string
+	Rune    rune
+	Script  string // Unicode script name, as Go's unicode package spells it
+}
+
+// MissingGlyphs lists, per text element, the characters drawn as boxes.
+func (d *Doc) MissingGlyphs() []MissingGlyph {
+	var out []MissingGlyph
+	for i := range d.items {
+		it := &d.items[i]
+		if it.hidden || it.block == nil {
+			continue
+		}
+		for _, m := range it.block.Missing {
+			out = append(out, MissingGlyph{Element: it.el.id, Rune: m.Rune, Script: m.Script})
+		}
+	}
+	return out
+}
+
 // NeedsFetch reports whether Fetch has anything left to load.
 func (d *Doc) NeedsFetch() bool {
 	if d.bg.set && d.bg.img == nil {

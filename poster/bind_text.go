@@ -37,7 +37,7 @@ func bindText(l *Layout, it *item, data map[string]any, scale float64) error {
 		largest = max(largest, s.size)
 	}
 	para := text.Paragraph{Spans: spans, MaxWidth: el.w * scale, MaxLines: t.maxLines,
-		LineHeight: t.lineHeight, Align: textAligns[t.align], Ellipsis: t.ellipsis}
+		LineHeight: t.lineHeight, Align: textAligns[t.align], Ellipsis: t.ellipsis, Punctuation: t.punctuation}
 	fits := func(b *text.Block) bool {
 		return !b.Truncated && (el.h == 0 || b.Height <= el.h*scale+0.5)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/haibao/haibao/poster/text"
 )
 
 var (
@@ -18,7 +20,7 @@ var (
 	commonKeys     = []string{"id", "type", "x", "y", "width", "height", "opacity", "if"}
 	styleKeys      = []string{"font", "size", "weight", "color", "letter_spacing", "strike"}
 	kindKeys       = map[Kind][]string{
-		KindText:  append(append([]string{"text", "spans", "line_height", "align", "max_lines", "ellipsis", "min_size", "whitespace"}, styleKeys...), commonKeys...),
+		KindText:  append(append([]string{"text", "spans", "line_height", "align", "max_lines", "ellipsis", "min_size", "whitespace", "punctuation"}, styleKeys...), commonKeys...),
 		KindImage: append([]string{"src", "fit", "radius", "circle", "border"}, commonKeys...),
 		KindRect:  append([]string{"fill", "gradient", "stroke", "radius"}, commonKeys...),
 		KindLine:  append([]string{"color", "thickness", "dash"}, commonKeys...),
@@ -546,6 +548,10 @@ func (d *decoder) textSpec(n *yaml.Node, f map[string]*yaml.Node, what string, p
 	}
 	if v := f["ellipsis"]; v != nil {
 		t.ellipsis, _ = d.str(v, what+" ellipsis")
+	}
+	if v := f["punctuation"]; v != nil {
+		p, _ := d.enum(v, what+" punctuation", []string{"compress", "none"})
+		t.punctuation = text.Punctuation(p)
 	}
 	if v := f["whitespace"]; v != nil {
 		w, _ := d.enum(v, what+" whitespace", []string{"normal", "preserve"})

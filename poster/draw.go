@@ -73,10 +73,7 @@ func (e *Engine) draw(dst *image.RGBA, d *Doc, it *item) {
 			radius = float64(min(r.Dx(), r.Dy())) / 2
 		}
 		fitted, _ := e.fit(d.layout, it.img, it.src, r.Dx(), r.Dy(), im.fit)
-		picture.DrawRounded(dst, r, fitted, radius, el.opacity)
-		if im.border.width > 0 && it.edge.A > 0 {
-			picture.StrokeRounded(dst, r, radius, im.border.width*scale, withOpacity(it.edge, el.opacity))
-		}
+		picture.DrawBordered(dst, r, fitted, radius, el.opacity, im.border.width*scale, it.edge)
 	case KindRect:
 		rc := el.rect
 		radius := rc.radius * scale

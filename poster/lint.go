@@ -176,6 +176,9 @@ func lintText(d *Doc, i int, add addFunc) {
 			add(it, RuleTextShrunk, cutSev, "text shrinks to its min_size %s and still does not fit", fmtNum(t.minSize))
 		}
 	}
+	for _, m := range it.block.Missing {
+		add(it, RuleMissingGlyphs, SeverityWarning, "no font draws %q (U+%04X, %s): it shows as a box", string(m.Rune), m.Rune, m.Script)
+	}
 	if it.block.Truncated {
 		add(it, RuleTextCut, cutSev, "text is cut to %d line(s) by max_lines: %q", it.block.Lines, firstLine(it))
 	}

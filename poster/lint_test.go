@@ -226,3 +226,29 @@ func TestLintWithoutDecode(t *testing.T) {
 		t.Errorf("findings %v", got)
 	}
 }
+
+func TestMissingGlyphsAndPunctuation(t *testing.T) {
+	e := testEngine(t)
+	src := "canvas: {width: 400, height: 200, background: '#fff'}\nelements:\n" +
+		"  - {id: tofu, type: text, width: 300, text: \"A\\uE000B\"}\n" +
+		"  - {id: on, type: text, text: \"他说：“好。”（完）\"}\n" +
+		"  - {id: off, type: text, punctuation: none, text: \"他说：“好。”（完）\", y: 60}\n"
+	l, err := e.ParseLayout(fstest.MapFS{}, "t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Bind(l, nil, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.MissingGlyphs(); len(got) != 1 || got[0] != (MissingGlyph{Element: "tofu", Rune: 0xE000, Script: "Unknown"}) {
+		t.Errorf("missing glyphs %+v", got)
+	}
+	if on, off := d.items[1].block.Width, d.items[2].block.Width; !(on < off) {
+		t.Errorf("compressed punctuation %g px wide, uncompressed %g", on, off)
+	}
+	fs := lintSrc(t, e, src, LintOptions{})
+	if got := ruleSet(fs); !reflect.DeepEqual(got, []string{"warning missing-glyphs"}) || fs[0].Element != "tofu" || !strings.Contains(fs[0].Message, "U+E000") {
+		t.Errorf("findings %v %+v", got, fs)
+	}
+}

@@ -1,6 +1,7 @@
 package poster
 
 import (
+	"github.com/haibao/haibao/poster/text"
 	"image/color"
 	"io/fs"
 )
@@ -112,6 +113,9 @@ type textSpec struct {
 	ellipsis   string
 	minSize    float64 // shrink-to-fit floor; 0 disables shrinking
 	whitespace whitespaceMode
+	// punctuation says whether adjacent CJK punctuation is compressed
+	// (text.PunctuationCompress, the default) or not.
+	punctuation text.Punctuation
 }
 
 // whitespaceMode says what happens to white space in values from the data.

@@ -56,6 +56,11 @@ func DecodeBytes(b []byte, lim Limits) (image.Image, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	// A colour profile other than sRGB means one converted copy more.
+	profile := ExtractICC(b, format)
+	if profile != nil {
+		cost += int64(cfg.Width) * int64(cfg.Height) * 4
+	}
 	if lim.MaxPixels > 0 && int64(cfg.Width)*int64(cfg.Height) > int64(lim.MaxPixels) {
 		return nil, "", fmt.Errorf("%w: %d×%d pixels, limit %d", ErrTooLarge, cfg.Width, cfg.Height, lim.MaxPixels)
 	}
@@ -66,6 +71,7 @@ func DecodeBytes(b []byte, lim Limits) (image.Image, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("decode %s: %w", format, err)
 	}
+	img = ToSRGB(img, profile)
 	if format == "jpeg" {
 		img = orient(img, exifOrientation(b))
 	}
