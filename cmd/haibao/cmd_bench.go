@@ -66,9 +66,15 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 	if *quality < 1 || *quality > 100 {
 		return usageError(sio, fl, "--quality must be from 1 to 100")
 	}
+	if err := checkScale(fl, *scale); err != nil {
+		return usageError(sio, fl, err.Error())
+	}
 	engine, l, values, err := renderInputs(sio, *layout, *dir, *data)
 	if err != nil {
 		return fail(sio, err)
+	}
+	if err := checkCanvasScale(l, *scale); err != nil {
+		return usageError(sio, fl, err.Error())
 	}
 	prev := runtime.GOMAXPROCS(*procs)
 	defer runtime.GOMAXPROCS(prev)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 
 	"github.com/haibao/haibao/internal/atomicfile"
 	"github.com/haibao/haibao/internal/wxcode"
@@ -37,8 +38,8 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 	if *quality < 1 || *quality > 100 {
 		return usageError(sio, fl, "--quality must be from 1 to 100")
 	}
-	if *scale < 0 || *scale > 4 {
-		return usageError(sio, fl, "--scale must be greater than 0 and at most 4")
+	if err := checkScale(fl, *scale); err != nil {
+		return usageError(sio, fl, err.Error())
 	}
 	f := poster.PNG
 	switch {
@@ -57,6 +58,9 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 	engine, l, values, err := renderInputs(sio, *layout, *dir, *data)
 	if err != nil {
 		return fail(sio, err)
+	}
+	if err := checkCanvasScale(l, *scale); err != nil {
+		return usageError(sio, fl, err.Error())
 	}
 	res, err := engine.Render(ctx, l, values, poster.RenderOptions{Scale: *scale})
 	if err != nil {
@@ -103,6 +107,41 @@ func usageError(sio stdio, fl *flag.FlagSet, msg string) int {
 	return exitUsage
 }
 
+// isSet reports whether the flag name was given on the command line.
+func isSet(fl *flag.FlagSet, name string) bool {
+	set := false
+	fl.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// maxScale is the one scale bound of CLI, service and signed URLs.
+// TODO(merge): replace with poster.MaxScale (poster/limits.go, lead).
+const maxScale = 4.0
+
+// checkScale checks --scale when it was given; without it the layout's
+// own scale applies.
+func checkScale(fl *flag.FlagSet, scale float64) error {
+	if !isSet(fl, "scale") {
+		return nil
+	}
+	if math.IsNaN(scale) || math.IsInf(scale, 0) || scale <= 0 || scale > maxScale {
+		return fmt.Errorf("--scale must be a number greater than 0 and at most %g, got %g", maxScale, scale)
+	}
+	return nil
+}
+
+// checkCanvasScale refuses a scale that leaves less than a pixel of l's
+// canvas. Zero is the layout's own scale, which it checked on load.
+func checkCanvasScale(l *poster.Layout, scale float64) error {
+	if scale == 0 {
+		return nil
+	}
+	if l.Width*scale < 1 || (l.Height > 0 && l.Height*scale < 1) {
+		return fmt.Errorf("--scale %g leaves less than one pixel of the %g×%g canvas", scale, l.Width, l.Height)
+	}
+	return nil
+}
+
 func fail(sio stdio, err error) int {
 	var ve *poster.ValidationError
 	if errors.As(err, &ve) {
@@ -112,6 +151,9 @@ func fail(sio stdio, err error) int {
 		return exitFailure
 	}
 	fmt.Fprintf(sio.err, "haibao: %v\n", err)
+	if isUsage(err) {
+		return exitUsage
+	}
 	return exitFailure
 }
 
