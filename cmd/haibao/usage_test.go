@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/haibao/haibao/signurl"
 )
 
 const testSecret = "half-set-secret-value-0123"
@@ -168,5 +174,31 @@ func TestPregenBadPageOnce(t *testing.T) {
 	want := "haibao pregen: --page: must not start with \"/\"\n"
 	if code != exitUsage || errs != want {
 		t.Errorf("exit %d, stderr %q; want exit 2 and only %q", code, errs, want)
+	}
+}
+
+func TestSignCommand(t *testing.T) {
+	env := map[string]string{"HAIBAO_SIGNING_KEYS": "signing-key-0123456789, old-signing-key-0123456789", "HAIBAO_PUBLIC_URL": "https://posters.example.com"}
+	data := `{"nickname": "小明", "price": 12.50}`
+	code, out, errs := runCLIEnv(t, context.Background(), env, data, "sign", "--layout", "invite", "--layouts", "../../layouts",
+		"--data", "-", "--format", "webp", "--scale", "2", "--quality", "70", "--ttl", "1h")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	u, err := url.Parse(strings.TrimSpace(out))
+	if err != nil || u.Host != "posters.example.com" || u.Path != "/v1/posters/invite.webp" {
+		t.Fatalf("URL %q %v", out, err)
+	}
+	p, err := signurl.Verify([][]byte{[]byte("signing-key-0123456789")}, "invite", "webp", u.Query(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := signurl.Poster{Layout: "invite", Ext: "webp", Scale: 2, Quality: 70,
+		Data: map[string]any{"nickname": "小明", "price": json.Number("12.50")}}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("signed %+v\nwant %+v", p, want)
+	}
+	if _, err := signurl.Verify([][]byte{[]byte("signing-key-0123456789")}, "invite", "webp", u.Query(), time.Now().Add(2*time.Hour)); err == nil {
+		t.Error("--ttl 1h still valid after 2 h")
 	}
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/haibao/haibao/server"
+	"github.com/haibao/haibao/wxa"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestWechatConfigDefaultsAndEnv(t *testing.T) {
+	c, err := readWechatConfig(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := defaultWechatConfig(); !reflect.DeepEqual(c, want) || c.Configured() {
+		t.Errorf("defaults: %+v, want %+v", c, want)
+	}
+	if c.TokenMode != tokenStable || c.Rate != wxa.DefaultRatePerMinute || c.DiskCacheBytes != 1<<30 || c.CacheDir == "" {
+		t.Errorf("defaults: %+v", c)
+	}
+	c, err = readWechatConfig(envOf(map[string]string{
+		"HAIBAO_WECHAT_APPID": "wx1", "HAIBAO_WECHAT_SECRET": "s", "HAIBAO_WECHAT_BASE_URL": "http://127.0.0.1:9",
+		"HAIBAO_WECHAT_TOKEN_MODE": "legacy", "HAIBAO_WECHAT_RATE": "60", "HAIBAO_CACHE_DIR": "/tmp/codes", "HAIBAO_CODE_CACHE_MB": "5",
+	}))
+	want := wechatConfig{AppID: "wx1", Secret: "s", BaseURL: "http://127.0.0.1:9", TokenMode: tokenLegacy, Rate: 60,
+		CacheDir: "/tmp/codes", DiskCacheBytes: 5 << 20, MemCacheBytes: defaultCodeMemBytes}
+	if err != nil || c != want || !c.Configured() {
+		t.Errorf("got %+v %v\nwant %+v", c, err, want)
+	}
+	// Validate only checks: a zero config is refused, not filled in.
+	var zero wechatConfig
+	if err := zero.Validate(); err == nil {
+		t.Error("zero config accepted")
+	}
+	if zero != (wechatConfig{}) {
+		t.Error("Validate changed the config")
+	}
+}
+
+func TestServeConfigEnv(t *testing.T) {
+	c, err := readServeConfig(envOf(map[string]string{
+		"HAIBAO_ADDR": "127.0.0.1:9999", "HAIBAO_LAYOUTS": "/srv/layouts", "HAIBAO_PREVIEW": "true",
+		"HAIBAO_API_KEYS": "k1, k2,", "HAIBAO_SIGNING_KEYS": "signing-key-0123456789",
+		"HAIBAO_RENDER_CONCURRENCY": "3", "HAIBAO_QUEUE_SIZE": "7", "HAIBAO_OUTPUT_CACHE_MB": "32",
+		"HAIBAO_BODY_LIMIT": "2048", "HAIBAO_REQUEST_TIMEOUT": "9s", "HAIBAO_IMAGE_HOSTS": "cdn.example.com, .img.example.com",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || c.Layouts != "/srv/layouts" || !c.Preview {
+		t.Errorf("flags' settings: %+v", c)
+	}
+	wantServer := server.Config{APIKeys: []string{"k1", "k2"}, SigningKeys: [][]byte{[]byte("signing-key-0123456789")},
+		RenderConcurrency: 3, QueueSize: 7, OutputCacheBytes: 32 << 20, BodyLimit: 2048, RequestTimeout: 9 * time.Second}
+	if !reflect.DeepEqual(c.Server, wantServer) {
+		t.Errorf("server config %+v\nwant %+v", c.Server, wantServer)
+	}
+	if !reflect.DeepEqual(c.Remote.AllowHosts, []string{"cdn.example.com", ".img.example.com"}) {
+		t.Errorf("image hosts %q", c.Remote.AllowHosts)
+	}
+	before := c.Server
+	if err := c.Validate(); err != nil || !reflect.DeepEqual(c.Server, before) {
+		t.Errorf("Validate: %v, changed %+v", err, c.Server)
+	}
+	if c.HTTP != defaultHTTPConfig() {
+		t.Errorf("http %+v", c.HTTP)
+	}
+}
+
+// TestServePreviewOnlyWhenAsked: the preview renders on request, so serve
+// mounts it only with --preview or HAIBAO_PREVIEW=true.
+func TestServePreviewOnlyWhenAsked(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want int
+	}{
+		{nil, nil, 404},
+		{nil, []string{"--preview"}, 200},
+		{map[string]string{"HAIBAO_PREVIEW": "true"}, nil, 200},
+		{map[string]string{"HAIBAO_PREVIEW": "true"}, []string{"--preview=false"}, 404},
+	} {
+		addr := freeAddr(t)
+		env := map[string]string{"HAIBAO_CACHE_DIR": t.TempDir()}
+		for k, v := range tc.env {
+			env[k] = v
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		args := append([]string{"serve", "--addr", addr, "--layouts", "../../layouts"}, tc.args...)
+		go func() {
+			code, _, _ := runCLIEnv(t, ctx, env, "", args...)
+			done <- code
+		}()
+		waitFor(t, "serve to answer", func() bool {
+			resp, err := http.Get("http://" + addr + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+			}
+			return err == nil
+		})
+		resp, err := http.Get("http://" + addr + "/preview/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%v %v: /preview/ %d, want %d", tc.env, tc.args, resp.StatusCode, tc.want)
+		}
+		cancel()
+		if code := <-done; code != exitOK {
+			t.Errorf("%v %v: exit %d", tc.env, tc.args, code)
+		}
+	}
+}
