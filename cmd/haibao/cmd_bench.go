@@ -73,9 +73,6 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, err)
 	}
-	if err := checkCanvasScale(l, *scale); err != nil {
-		return usageError(sio, fl, err.Error())
-	}
 	prev := runtime.GOMAXPROCS(*procs)
 	defer runtime.GOMAXPROCS(prev)
 
@@ -96,6 +93,9 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 	}
 	for range 3 {
 		if _, _, err := once(); err != nil {
+			if msg := scaleProblem(err); msg != "" {
+				return usageError(sio, fl, msg)
+			}
 			return fail(sio, err)
 		}
 	}

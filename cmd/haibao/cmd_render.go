@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"strings"
 
 	"github.com/haibao/haibao/internal/atomicfile"
 	"github.com/haibao/haibao/internal/wxcode"
@@ -59,10 +60,10 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, err)
 	}
-	if err := checkCanvasScale(l, *scale); err != nil {
-		return usageError(sio, fl, err.Error())
-	}
 	res, err := engine.Render(ctx, l, values, poster.RenderOptions{Scale: *scale})
+	if msg := scaleProblem(err); msg != "" {
+		return usageError(sio, fl, msg)
+	}
 	if err != nil {
 		return fail(sio, err)
 	}
@@ -114,32 +115,25 @@ func isSet(fl *flag.FlagSet, name string) bool {
 	return set
 }
 
-// maxScale is the one scale bound of CLI, service and signed URLs.
-// TODO(merge): replace with poster.MaxScale (poster/limits.go, lead).
-const maxScale = 4.0
-
 // checkScale checks --scale when it was given; without it the layout's
 // own scale applies.
 func checkScale(fl *flag.FlagSet, scale float64) error {
 	if !isSet(fl, "scale") {
 		return nil
 	}
-	if math.IsNaN(scale) || math.IsInf(scale, 0) || scale <= 0 || scale > maxScale {
-		return fmt.Errorf("--scale must be a number greater than 0 and at most %g, got %g", maxScale, scale)
+	if math.IsNaN(scale) || math.IsInf(scale, 0) || scale <= 0 || scale > poster.MaxScale {
+		return fmt.Errorf("--scale must be a number greater than 0 and at most %g, got %g", poster.MaxScale, scale)
 	}
 	return nil
 }
 
-// checkCanvasScale refuses a scale that leaves less than a pixel of l's
-// canvas. Zero is the layout's own scale, which it checked on load.
-func checkCanvasScale(l *poster.Layout, scale float64) error {
-	if scale == 0 {
-		return nil
+// scaleProblem says why the engine refused --scale (one that leaves less
+// than a pixel of canvas), or "" for any other error.
+func scaleProblem(err error) string {
+	if !errors.Is(err, poster.ErrInvalidScale) {
+		return ""
 	}
-	if l.Width*scale < 1 || (l.Height > 0 && l.Height*scale < 1) {
-		return fmt.Errorf("--scale %g leaves less than one pixel of the %g×%g canvas", scale, l.Width, l.Height)
-	}
-	return nil
+	return "--scale: " + strings.TrimPrefix(err.Error(), "poster: ")
 }
 
 func fail(sio stdio, err error) int {

@@ -21,7 +21,7 @@ func runSign(ctx context.Context, sio stdio, args []string) int {
 	fl.StringVar(&cfg.PublicURL, "base", cfg.PublicURL, "service URL the link points at (HAIBAO_PUBLIC_URL)")
 	fl.StringVar(&cfg.Layouts, "layouts", cfg.Layouts, "layouts folder the layout must be in (HAIBAO_LAYOUTS; default ./layouts when present, else the embedded samples)")
 	format := fl.String("format", "png", "png, jpg or webp: the URL's extension")
-	scale := fl.Float64("scale", 0, fmt.Sprintf("pixel ratio, up to %g (default: the layout's scale)", maxScale))
+	scale := fl.Float64("scale", 0, fmt.Sprintf("pixel ratio, up to %g (default: the layout's scale)", poster.MaxScale))
 	quality := fl.Int("quality", 0, "JPEG/WebP quality, 1-100 (default: the service's)")
 	fl.Usage = func() {
 		fmt.Fprintln(sio.err, "usage: haibao sign --layout L --data FILE [--format png] [--scale F] [--quality Q] [--ttl 24h] [--base URL] [--layouts DIR]   (key: HAIBAO_SIGNING_KEYS)")
@@ -63,11 +63,17 @@ func runSign(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, prefixProblems(err, folder))
 	}
-	if err := checkCanvasScale(l, *scale); err != nil {
-		return usageError(sio, fl, err.Error())
-	}
 	values, err := readData(sio, *data)
 	if err != nil {
+		return fail(sio, err)
+	}
+	// Binding checks the data fills the layout and the scale gives a
+	// usable canvas, without fetching anything: a URL that could only
+	// fail is not handed out.
+	if _, err := engine.Bind(l, values, poster.RenderOptions{Scale: *scale}); err != nil {
+		if msg := scaleProblem(err); msg != "" {
+			return usageError(sio, fl, msg)
+		}
 		return fail(sio, err)
 	}
 	p := signurl.Poster{Layout: *layout, Ext: *format, Data: values, Scale: *scale, Quality: *quality}

@@ -23,7 +23,7 @@ const testSecret = "half-set-secret-value-0123"
 func TestBadUsageExits2(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data.json")
-	os.WriteFile(data, []byte(`{"nickname": "x"}`), 0o644)
+	os.WriteFile(data, inviteSample(t, nil), 0o644)
 	var scenes strings.Builder
 	for i := range 50 {
 		fmt.Fprintf(&scenes, "u=%d\n", i)
@@ -73,7 +73,7 @@ func TestBadUsageExits2(t *testing.T) {
 		{"render: scale -1", nil, append(render, "--scale", "-1"), "--scale must be a number greater than 0 and at most 4, got -1"},
 		{"render: scale 5", nil, append(render, "--scale", "5"), "--scale must be a number greater than 0 and at most 4, got 5"},
 		{"render: scale not a number", nil, append(render, "--scale", "big"), `invalid value "big" for flag -scale`},
-		{"render: scale below a pixel", nil, append(render, "--scale", "0.0001"), "--scale 0.0001 leaves less than one pixel"},
+		{"render: scale below a pixel", nil, append(render, "--scale", "0.0001"), "--scale: scale must be a number greater than 0 and at most 4: scale 0.0001 gives a 0×0 pixel canvas"},
 		{"render: app id only", appOnly, render, halfSet},
 		{"render: secret only", secretOnly, render, halfSet},
 		{"render: bad rate", with(creds, "HAIBAO_WECHAT_RATE", "fast"), render, `HAIBAO_WECHAT_RATE must be a positive whole number, got "fast"`},
@@ -110,6 +110,7 @@ func TestBadUsageExits2(t *testing.T) {
 		{"sign: unknown layout", signing, []string{"sign", "--layout", "nope", "--data", data, "--layouts", "../../layouts"}, `no layout named "nope"`},
 		{"sign: path as layout", signing, []string{"sign", "--layout", "../../layouts/invite.yaml", "--data", data}, "--layout must be a layout name, not a path"},
 		{"sign: format", signing, []string{"sign", "--layout", "invite", "--data", data, "--format", "gif"}, "--format must be png, jpg, jpeg or webp"},
+		{"sign: scale below a pixel", signing, []string{"sign", "--layout", "invite", "--data", data, "--layouts", "../../layouts", "--scale", "0.0001"}, "--scale: scale must be"},
 		{"sign: scale", signing, []string{"sign", "--layout", "invite", "--data", data, "--scale", "5"}, "--scale must be a number greater than 0 and at most 4, got 5"},
 		{"sign: quality", signing, []string{"sign", "--layout", "invite", "--data", data, "--quality", "0"}, "--quality must be from 1 to 100"},
 		{"sign: ttl", signing, []string{"sign", "--layout", "invite", "--data", data, "--ttl", "-1h"}, "--ttl must be positive"},
@@ -179,7 +180,7 @@ func TestPregenBadPageOnce(t *testing.T) {
 
 func TestSignCommand(t *testing.T) {
 	env := map[string]string{"HAIBAO_SIGNING_KEYS": "signing-key-0123456789, old-signing-key-0123456789", "HAIBAO_PUBLIC_URL": "https://posters.example.com"}
-	data := `{"nickname": "小明", "price": 12.50}`
+	data := string(inviteSample(t, map[string]any{"nickname": "小明", "price": json.Number("12.50")}))
 	code, out, errs := runCLIEnv(t, context.Background(), env, data, "sign", "--layout", "invite", "--layouts", "../../layouts",
 		"--data", "-", "--format", "webp", "--scale", "2", "--quality", "70", "--ttl", "1h")
 	if code != 0 {
@@ -193,12 +194,39 @@ func TestSignCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := signurl.Poster{Layout: "invite", Ext: "webp", Scale: 2, Quality: 70,
-		Data: map[string]any{"nickname": "小明", "price": json.Number("12.50")}}
+	want := signurl.Poster{Layout: "invite", Ext: "webp", Scale: 2, Quality: 70}
+	if err := json.Unmarshal([]byte(data), &want.Data); err != nil {
+		t.Fatal(err)
+	}
+	want.Data["price"] = json.Number("12.50")
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("signed %+v\nwant %+v", p, want)
 	}
 	if _, err := signurl.Verify([][]byte{[]byte("signing-key-0123456789")}, "invite", "webp", u.Query(), time.Now().Add(2*time.Hour)); err == nil {
 		t.Error("--ttl 1h still valid after 2 h")
 	}
+	// Data the layout cannot use would give a URL that only ever fails.
+	code, out, errs = runCLIEnv(t, context.Background(), env, `{"nickname": "x"}`, "sign", "--layout", "invite", "--layouts", "../../layouts", "--data", "-")
+	if code != exitFailure || out != "" || !strings.Contains(errs, "missing from the data") {
+		t.Errorf("unusable data: exit %d, %q %q", code, out, errs)
+	}
+}
+
+// inviteSample is the invite layout's sample data as JSON, with extra
+// fields set.
+func inviteSample(t *testing.T, extra map[string]any) []byte {
+	t.Helper()
+	src, err := os.ReadFile("../../layouts/invite.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := sampleOf(t, src)
+	for k, v := range extra {
+		data[k] = v
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
