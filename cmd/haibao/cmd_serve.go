@@ -16,14 +16,6 @@ import (
 	"github.com/haibao/haibao/wxa/wxatest"
 )
 
-// envOr returns the environment value of key, or def.
-func envOr(sio stdio, key, def string) string {
-	if v := sio.getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 func runServe(ctx context.Context, sio stdio, args []string) int {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fl.SetOutput(sio.err)

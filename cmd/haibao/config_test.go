@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +120,34 @@ func TestServePreviewOnlyWhenAsked(t *testing.T) {
 		cancel()
 		if code := <-done; code != exitOK {
 			t.Errorf("%v %v: exit %d", tc.env, tc.args, code)
+		}
+	}
+}
+
+// TestSettingsReadInOnePlace: HAIBAO_* variables are read in config.go
+// only, so its list and the README's stay the one source.
+func TestSettingsReadInOnePlace(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if f == "config.go" || strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(src), `getenv("`) || strings.Contains(string(src), "os.Getenv(") {
+			t.Errorf("%s reads a setting itself; read it in config.go", f)
+		}
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := os.ReadFile("config.go")
+	for _, m := range regexp.MustCompile(`"(HAIBAO_[A-Z_]+)"`).FindAllStringSubmatch(string(src), -1) {
+		if !strings.Contains(string(readme), "`"+m[1]+"`") {
+			t.Errorf("README does not list %s", m[1])
 		}
 	}
 }
