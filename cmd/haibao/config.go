@@ -219,11 +219,14 @@ func (c wechatConfig) newClient(logger *slog.Logger, obs wxa.Observer) (*wxa.Cli
 	if c.TokenMode == tokenLegacy {
 		ts, err := wxa.NewLegacyTokenSource(wxa.TokenConfig{AppID: c.AppID, Secret: c.Secret, BaseURL: c.BaseURL, Observer: obs})
 		if err != nil {
-			return nil, err
+			return nil, badUsage(err)
 		}
 		cfg.Tokens = ts
 	}
-	return wxa.New(cfg)
+	// wxa checks what it is given (the base URL) before contacting anyone,
+	// so its refusals are bad settings.
+	client, err := wxa.New(cfg)
+	return client, badUsage(err)
 }
 
 // newDiskCache opens the permanent code cache.

@@ -78,6 +78,7 @@ func TestBadUsageExits2(t *testing.T) {
 		{"render: secret only", secretOnly, render, halfSet},
 		{"render: bad rate", with(creds, "HAIBAO_WECHAT_RATE", "fast"), render, `HAIBAO_WECHAT_RATE must be a positive whole number, got "fast"`},
 		{"render: bad token mode", with(creds, "HAIBAO_WECHAT_TOKEN_MODE", "shared"), render, `HAIBAO_WECHAT_TOKEN_MODE must be stable or legacy, got "shared"`},
+		{"render: bad base URL", with(creds, "HAIBAO_WECHAT_BASE_URL", "ftp://wechat.example.com"), render, `base URL "ftp://wechat.example.com" must be an http(s) URL`},
 		{"render: bad code cache size", with(creds, "HAIBAO_CODE_CACHE_MB", "0"), render, `HAIBAO_CODE_CACHE_MB must be a positive whole number of megabytes, got "0"`},
 
 		{"validate: unknown flag", nil, []string{"validate", "--strict"}, "flag provided but not defined: -strict"},
