@@ -52,6 +52,7 @@ type Poster struct {
 	Data    map[string]any // request data; nil is an empty object
 	Scale   float64        // pixel ratio; 0 leaves it to the layout
 	Quality int            // JPEG/WebP quality 1-100; 0 leaves it to the service
+	Expires time.Time      // the URL works until then (whole seconds)
 }
 
 // check refuses what no service could render, so a bad URL is never
@@ -73,9 +74,12 @@ func (p Poster) check() error {
 // Sign returns the query parameters of p: d (the data as base64url JSON),
 // scale and quality when set, exp (unix seconds) and sig. The JSON is
 // canonical (keys sorted), so equal posters give equal URLs.
-func Sign(key []byte, p Poster, exp time.Time) (url.Values, error) {
+func Sign(key []byte, p Poster) (url.Values, error) {
 	if err := p.check(); err != nil {
 		return nil, err
+	}
+	if p.Expires.IsZero() {
+		return nil, errors.New("signed URL: an expiry is required")
 	}
 	if p.Data == nil {
 		p.Data = map[string]any{}
@@ -84,7 +88,7 @@ func Sign(key []byte, p Poster, exp time.Time) (url.Values, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signed URL data: %w", err)
 	}
-	q := url.Values{paramData: {base64.RawURLEncoding.EncodeToString(b)}, paramExpiry: {strconv.FormatInt(exp.Unix(), 10)}}
+	q := url.Values{paramData: {base64.RawURLEncoding.EncodeToString(b)}, paramExpiry: {strconv.FormatInt(p.Expires.Unix(), 10)}}
 	if len(q.Get(paramData)) > MaxData {
 		return nil, fmt.Errorf("signed URL data: %d characters encoded, at most %d fit in a URL", len(q.Get(paramData)), MaxData)
 	}
@@ -99,8 +103,8 @@ func Sign(key []byte, p Poster, exp time.Time) (url.Values, error) {
 }
 
 // URL builds the whole signed URL: base + /v1/posters/LAYOUT.EXT?d=…&exp=…&sig=…
-func URL(base string, key []byte, p Poster, exp time.Time) (string, error) {
-	q, err := Sign(key, p, exp)
+func URL(base string, key []byte, p Poster) (string, error) {
+	q, err := Sign(key, p)
 	if err != nil {
 		return "", err
 	}
@@ -122,8 +126,9 @@ func mac(key []byte, layout, ext string, q url.Values) string {
 }
 
 // Verify checks the query q of a request for /v1/posters/LAYOUT.EXT
-// against any of keys at time now, and returns the poster it signs.
-// The signature is checked before anything else of q is parsed.
+// against any of keys at time now, and returns the poster it signs; a
+// cache must not keep the answer past its Expires. The signature is
+// checked before anything else of q is parsed.
 func Verify(keys [][]byte, layout, ext string, q url.Values, now time.Time) (Poster, error) {
 	if q.Get(paramData) == "" || q.Get(paramExpiry) == "" || q.Get(paramSig) == "" {
 		return Poster{}, ErrMissing
@@ -160,7 +165,7 @@ func Verify(keys [][]byte, layout, ext string, q url.Values, now time.Time) (Pos
 	if now.Unix() > exp {
 		return Poster{}, ErrExpired
 	}
-	p := Poster{Layout: layout, Ext: ext}
+	p := Poster{Layout: layout, Ext: ext, Expires: time.Unix(exp, 0)}
 	if v := q.Get(paramScale); v != "" {
 		if p.Scale, err = strconv.ParseFloat(v, 64); err != nil {
 			return Poster{}, fmt.Errorf("signed URL: scale %q is not a number", v)

@@ -19,7 +19,8 @@ var (
 
 func signed(t *testing.T, key []byte, p Poster) url.Values {
 	t.Helper()
-	q, err := Sign(key, p, now.Add(time.Hour))
+	p.Expires = now.Add(time.Hour)
+	q, err := Sign(key, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +48,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Expires = now.Add(time.Hour)
 	if !reflect.DeepEqual(got, p) {
 		t.Errorf("got %+v\nwant %+v", got, p)
 	}
@@ -120,24 +122,25 @@ func TestVerifyRefuses(t *testing.T) {
 func TestSignRefuses(t *testing.T) {
 	exp := now.Add(time.Hour)
 	for _, p := range []Poster{
-		{Layout: "", Ext: "png"},
-		{Layout: "../secret", Ext: "png"},
-		{Layout: "invite", Ext: ""},
-		{Layout: "invite", Ext: "png?scale=4"},
-		{Layout: "invite", Ext: "png", Scale: math.NaN()},
-		{Layout: "invite", Ext: "png", Scale: math.Inf(1)},
-		{Layout: "invite", Ext: "png", Scale: -1},
-		{Layout: "invite", Ext: "png", Quality: 101},
-		{Layout: "invite", Ext: "png", Data: map[string]any{"big": strings.Repeat("x", MaxData)}},
+		{Layout: "invite", Ext: "png"}, // no expiry
+		{Layout: "", Ext: "png", Expires: exp},
+		{Layout: "../secret", Ext: "png", Expires: exp},
+		{Layout: "invite", Ext: "", Expires: exp},
+		{Layout: "invite", Ext: "png?scale=4", Expires: exp},
+		{Layout: "invite", Ext: "png", Scale: math.NaN(), Expires: exp},
+		{Layout: "invite", Ext: "png", Scale: math.Inf(1), Expires: exp},
+		{Layout: "invite", Ext: "png", Scale: -1, Expires: exp},
+		{Layout: "invite", Ext: "png", Quality: 101, Expires: exp},
+		{Layout: "invite", Ext: "png", Data: map[string]any{"big": strings.Repeat("x", MaxData)}, Expires: exp},
 	} {
-		if q, err := Sign(curKey, p, exp); err == nil {
+		if q, err := Sign(curKey, p); err == nil {
 			t.Errorf("%+v signed: %v", p, q)
 		}
 	}
 }
 
 func TestURLAndKeys(t *testing.T) {
-	u, err := URL("https://posters.example.com/", curKey, Poster{Layout: "product", Ext: "jpg", Scale: 2, Data: map[string]any{"a": 1}}, time.Unix(2_000_000_000, 0))
+	u, err := URL("https://posters.example.com/", curKey, Poster{Layout: "product", Ext: "jpg", Scale: 2, Data: map[string]any{"a": 1}, Expires: time.Unix(2_000_000_000, 0)})
 	if err != nil || !strings.HasPrefix(u, "https://posters.example.com/v1/posters/product.jpg?d=") || !strings.Contains(u, "exp=2000000000") || !strings.Contains(u, "scale=2") {
 		t.Fatalf("URL = %s, %v", u, err)
 	}

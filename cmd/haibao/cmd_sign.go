@@ -76,8 +76,8 @@ func runSign(ctx context.Context, sio stdio, args []string) int {
 		}
 		return fail(sio, err)
 	}
-	p := signurl.Poster{Layout: *layout, Ext: *format, Data: values, Scale: *scale, Quality: *quality}
-	u, err := signurl.URL(cfg.PublicURL, cfg.Keys[0], p, time.Now().Add(*ttl))
+	p := signurl.Poster{Layout: *layout, Ext: *format, Data: values, Scale: *scale, Quality: *quality, Expires: time.Now().Add(*ttl)}
+	u, err := signurl.URL(cfg.PublicURL, cfg.Keys[0], p)
 	if err != nil {
 		return fail(sio, err)
 	}

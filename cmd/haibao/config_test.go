@@ -88,7 +88,6 @@ func TestServePreviewOnlyWhenAsked(t *testing.T) {
 		{nil, nil, 404},
 		{nil, []string{"--preview"}, 200},
 		{map[string]string{"HAIBAO_PREVIEW": "true"}, nil, 200},
-		{map[string]string{"HAIBAO_PREVIEW": "true"}, []string{"--preview=false"}, 404},
 	} {
 		addr := freeAddr(t)
 		env := map[string]string{"HAIBAO_CACHE_DIR": t.TempDir()}

@@ -195,7 +195,10 @@ func TestSignCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := signurl.Poster{Layout: "invite", Ext: "webp", Scale: 2, Quality: 70}
+	want := signurl.Poster{Layout: "invite", Ext: "webp", Scale: 2, Quality: 70, Expires: p.Expires}
+	if left := time.Until(p.Expires); left < 50*time.Minute || left > time.Hour {
+		t.Errorf("--ttl 1h: expires in %s", left)
+	}
 	if err := json.Unmarshal([]byte(data), &want.Data); err != nil {
 		t.Fatal(err)
 	}
