@@ -271,6 +271,7 @@ func readServeConfig(getenv func(string) string) (serveConfig, error) {
 		}
 	}
 	e.duration("HAIBAO_REQUEST_TIMEOUT", &c.Server.RequestTimeout)
+	e.duration("HAIBAO_BODY_TIMEOUT", &c.HTTP.BodyTimeout)
 	e.list("HAIBAO_IMAGE_HOSTS", &c.Remote.AllowHosts)
 	var err error
 	if c.Server.SigningKeys, err = signurl.ParseKeys(getenv("HAIBAO_SIGNING_KEYS")); err != nil && e.err == nil {

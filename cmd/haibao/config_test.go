@@ -52,7 +52,7 @@ func TestServeConfigEnv(t *testing.T) {
 		"HAIBAO_ADDR": "127.0.0.1:9999", "HAIBAO_LAYOUTS": "/srv/layouts", "HAIBAO_PREVIEW": "true",
 		"HAIBAO_API_KEYS": "k1, k2,", "HAIBAO_SIGNING_KEYS": "signing-key-0123456789",
 		"HAIBAO_RENDER_CONCURRENCY": "3", "HAIBAO_QUEUE_SIZE": "7", "HAIBAO_OUTPUT_CACHE_MB": "32",
-		"HAIBAO_BODY_LIMIT": "2048", "HAIBAO_REQUEST_TIMEOUT": "9s", "HAIBAO_IMAGE_HOSTS": "cdn.example.com, .img.example.com",
+		"HAIBAO_BODY_LIMIT": "2048", "HAIBAO_REQUEST_TIMEOUT": "9s", "HAIBAO_BODY_TIMEOUT": "3s", "HAIBAO_IMAGE_HOSTS": "cdn.example.com, .img.example.com",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,9 @@ func TestServeConfigEnv(t *testing.T) {
 	if err := c.Validate(); err != nil || !reflect.DeepEqual(c.Server, before) {
 		t.Errorf("Validate: %v, changed %+v", err, c.Server)
 	}
-	if c.HTTP != defaultHTTPConfig() {
+	wantHTTP := defaultHTTPConfig()
+	wantHTTP.BodyTimeout = 3 * time.Second
+	if c.HTTP != wantHTTP {
 		t.Errorf("http %+v", c.HTTP)
 	}
 }

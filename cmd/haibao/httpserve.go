@@ -30,7 +30,7 @@ type httpConfig struct {
 func defaultHTTPConfig() httpConfig {
 	return httpConfig{
 		ReadHeaderTimeout: 10 * time.Second,
-		BodyTimeout:       30 * time.Second,
+		BodyTimeout:       10 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		Grace:             30 * time.Second,

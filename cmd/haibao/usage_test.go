@@ -101,6 +101,7 @@ func TestBadUsageExits2(t *testing.T) {
 		{"serve: output cache", map[string]string{"HAIBAO_OUTPUT_CACHE_MB": "-1"}, []string{"serve"}, `HAIBAO_OUTPUT_CACHE_MB must be a positive whole number of megabytes, got "-1"`},
 		{"serve: body limit", map[string]string{"HAIBAO_BODY_LIMIT": "1MB"}, []string{"serve"}, `HAIBAO_BODY_LIMIT must be a positive number of bytes, got "1MB"`},
 		{"serve: timeout", map[string]string{"HAIBAO_REQUEST_TIMEOUT": "15"}, []string{"serve"}, `HAIBAO_REQUEST_TIMEOUT must be a positive duration like 15s, got "15"`},
+		{"serve: body timeout", map[string]string{"HAIBAO_BODY_TIMEOUT": "0s"}, []string{"serve"}, `HAIBAO_BODY_TIMEOUT must be a positive duration like 15s, got "0s"`},
 		{"serve: short signing key", map[string]string{"HAIBAO_SIGNING_KEYS": "short"}, []string{"serve"}, "HAIBAO_SIGNING_KEYS: signing keys must be at least 16 characters"},
 		{"serve: image host", map[string]string{"HAIBAO_IMAGE_HOSTS": "cdn.example.com/path"}, []string{"serve"}, "HAIBAO_IMAGE_HOSTS: remote: allowed host"},
 		{"serve: empty address", nil, []string{"serve", "--addr", ""}, "HAIBAO_ADDR (--addr) must not be empty"},
