@@ -103,13 +103,7 @@ func TestServePreviewOnlyWhenAsked(t *testing.T) {
 			code, _, _ := runCLIEnv(t, ctx, env, "", args...)
 			done <- code
 		}()
-		waitFor(t, "serve to answer", func() bool {
-			resp, err := http.Get("http://" + addr + "/healthz")
-			if err == nil {
-				resp.Body.Close()
-			}
-			return err == nil
-		})
+		waitHTTP(t, "http://"+addr+"/healthz")
 		resp, err := http.Get("http://" + addr + "/preview/")
 		if err != nil {
 			t.Fatal(err)

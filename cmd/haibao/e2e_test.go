@@ -30,17 +30,17 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// waitHTTP polls url until it answers, with a limit generous enough for
+// a busy machine.
 func waitHTTP(t *testing.T, url string) {
 	t.Helper()
-	for range 200 {
+	waitFor(t, url+" to answer", func() bool {
 		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()
-			return
 		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("%s never answered", url)
+		return err == nil
+	})
 }
 
 // TestServiceEndToEnd builds the real binary, runs `haibao fake-wechat` and
@@ -72,6 +72,8 @@ func TestServiceEndToEnd(t *testing.T) {
 		"HAIBAO_WECHAT_APPID=" + wxatest.DefaultAppID, "HAIBAO_WECHAT_SECRET=" + wxatest.DefaultSecret,
 		"HAIBAO_WECHAT_BASE_URL=http://" + fakeAddr, "HAIBAO_CACHE_DIR=" + t.TempDir(), "HAIBAO_API_KEYS=e2e-key",
 		"HAIBAO_SIGNING_KEYS=" + e2eSigningKey,
+		// Only the shutdown may cut the slow body below, not its deadline.
+		"HAIBAO_BODY_TIMEOUT=5m",
 	}, "serve", "--addr", serveAddr, "--layouts", "../../layouts")
 	base := "http://" + serveAddr
 	waitHTTP(t, base+"/healthz")

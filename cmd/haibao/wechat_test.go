@@ -155,15 +155,10 @@ func TestFakeWechatCommand(t *testing.T) {
 		done <- code
 	}()
 	var resp *http.Response
-	for range 50 {
-		if resp, err = http.Get("http://" + addr + "/_fake/stats"); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	waitFor(t, "fake-wechat to answer", func() bool {
+		resp, err = http.Get("http://" + addr + "/_fake/stats")
+		return err == nil
+	})
 	var st map[string]any
 	json.NewDecoder(resp.Body).Decode(&st)
 	resp.Body.Close()
