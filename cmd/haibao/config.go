@@ -259,7 +259,7 @@ func readServeConfig(getenv func(string) string) (serveConfig, error) {
 	e.list("HAIBAO_API_KEYS", &c.Server.APIKeys)
 	e.positiveInt("HAIBAO_RENDER_CONCURRENCY", &c.Server.RenderConcurrency)
 	e.positiveInt("HAIBAO_QUEUE_SIZE", &c.Server.QueueSize)
-	var cacheBytes int64
+	cacheBytes := int64(c.Server.OutputCacheBytes)
 	e.megabytes("HAIBAO_OUTPUT_CACHE_MB", &cacheBytes)
 	c.Server.OutputCacheBytes = int(min(cacheBytes, math.MaxInt))
 	if v := getenv("HAIBAO_BODY_LIMIT"); v != "" {
