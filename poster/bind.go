@@ -35,13 +35,16 @@ type item struct {
 
 	block *text.Block
 	spans []text.Span // text as bound, for the key
-	src   imageRef    // image elements
-	img   image.Image // image or code, once fetched
-	fill  color.NRGBA
-	grad  []resolvedStop
-	edge  color.NRGBA // stroke, border or line colour
-	bg    color.NRGBA // code background
-	req   CodeRequest
+	// shrunk says min_size made the text smaller; fits that the result
+	// keeps within max_lines and height.
+	shrunk, fits bool
+	src          imageRef    // image elements
+	img          image.Image // image or code, once fetched
+	fill         color.NRGBA
+	grad         []resolvedStop
+	edge         color.NRGBA // stroke, border or line colour
+	bg           color.NRGBA // code background
+	req          CodeRequest
 }
 
 type boundBackground struct {

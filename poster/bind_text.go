@@ -46,6 +46,7 @@ func bindText(l *Layout, it *item, data map[string]any, scale float64) error {
 		return &DataError{Element: el.id, Reason: "text cannot be laid out", Err: err}
 	}
 	if t.minSize > 0 && largest > 0 && !fits(block) {
+		it.shrunk = true
 		block, err = shrink(l.res.fonts, para, spans, t.minSize/largest, fits)
 		if err != nil {
 			return &DataError{Element: el.id, Reason: "text cannot be laid out", Err: err}
@@ -53,6 +54,7 @@ func bindText(l *Layout, it *item, data map[string]any, scale float64) error {
 	}
 	it.block = block
 	it.spans = spans
+	it.fits = fits(block)
 	if it.w == 0 {
 		it.w = block.Width / scale
 	}

@@ -1,6 +1,7 @@
 package poster
 
 import (
+	"image/color"
 	"strconv"
 	"strings"
 
@@ -9,7 +10,7 @@ import (
 
 var (
 	layoutKeys     = []string{"name", "description", "canvas", "fonts", "fields", "sample", "strict_codes", "elements"}
-	canvasKeys     = []string{"width", "height", "padding", "scale", "background"}
+	canvasKeys     = []string{"width", "height", "padding", "scale", "background", "flatten"}
 	backgroundKeys = []string{"color", "gradient", "image", "fit"}
 	gradientKeys   = []string{"angle", "stops"}
 	stopKeys       = []string{"color", "at"}
@@ -188,6 +189,19 @@ func (d *decoder) canvas(n *yaml.Node, p *parsed) {
 	}
 	if v := f["background"]; v != nil {
 		d.background(v, p)
+	}
+	m.flatten = color.NRGBA{R: 255, G: 255, B: 255, A: 255}
+	if v := f["flatten"]; v != nil {
+		if c, ok := d.color(v, "canvas flatten"); ok {
+			switch {
+			case c.t != nil:
+				d.errAt(v, "canvas flatten must be a colour written out, not taken from the data")
+			case c.c.A != 255:
+				d.errAt(v, "canvas flatten must be an opaque colour: JPEG has no transparency")
+			default:
+				m.flatten = c.c
+			}
+		}
 	}
 }
 

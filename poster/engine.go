@@ -3,7 +3,9 @@ package poster
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"io/fs"
+	"slices"
 	"sort"
 	"sync"
 
@@ -102,6 +104,9 @@ type Result struct {
 	Width  float64 // canvas size in layout units
 	Height float64
 	Boxes  []Box
+	// Flatten is the opaque colour a format without transparency (JPEG)
+	// puts under the canvas: the layout's canvas flatten, else white.
+	Flatten color.NRGBA
 
 	release func()
 }
@@ -152,6 +157,15 @@ type Layout struct {
 // Version names the layout's design: a digest of its file and of every file
 // it references (fonts, images), so it changes whenever any of them does.
 func (l *Layout) Version() string { return l.version }
+
+// Files are the paths, inside the folder the layout was loaded from, of
+// the files it references (fonts and images), in a stable order: with the
+// layout file itself they are everything a copy of this version needs.
+func (l *Layout) Files() []string {
+	out := slices.Clone(l.res.files)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
 
 // Position returns the line and column where the element with id starts in
 // the layout file (1, 1 when there is no such element).

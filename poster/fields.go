@@ -123,6 +123,11 @@ func (d *decoder) checkFieldDecls(p *parsed, fields []Field) {
 	}
 	for _, decl := range p.decls {
 		f, ok := byName[decl.name]
+		if !ok && len(p.m.elements) == 0 {
+			// No elements were read (missing, or misspelled): saying that
+			// none reads each field would only bury that problem.
+			continue
+		}
 		if !ok {
 			msg := "field " + strconv.Quote(decl.name) + " is declared but no element reads it"
 			if s := suggest(decl.name, names); s != "" {

@@ -124,7 +124,7 @@ func (e *Engine) ParseLayout(fsys fs.FS, file string, src []byte) (*Layout, erro
 		m:           p.m,
 		res:         r,
 	}
-	v := sha256.Sum256([]byte(l.Digest + "\x00" + r.files))
+	v := sha256.Sum256([]byte(l.Digest + "\x00" + r.filesDigest))
 	l.version = hex.EncodeToString(v[:16])
 	if l.Sample == nil {
 		l.Sample = map[string]any{}

@@ -180,6 +180,7 @@ type model struct {
 	width, height float64
 	autoHeight    bool
 	padding       float64
+	flatten       color.NRGBA // what JPEG output puts under transparent areas
 	scale         float64
 	bg            background
 	elements      []*element

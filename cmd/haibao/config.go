@@ -123,10 +123,9 @@ type wechatConfig struct {
 	MemCacheBytes  int       // codes kept in memory in front of the disk
 }
 
-// Default bounds of the code caches. A code is 30-150 kB, so the disk
-// bound holds some ten thousand codes.
+// Default bounds of the code caches.
 const (
-	defaultCodeCacheBytes = 1 << 30
+	defaultCodeCacheBytes = wxa.DefaultDiskCacheBytes
 	defaultCodeMemBytes   = 64 << 20
 )
 
@@ -229,11 +228,9 @@ func (c wechatConfig) newClient(logger *slog.Logger, obs wxa.Observer) (*wxa.Cli
 	return client, badUsage(err)
 }
 
-// newDiskCache opens the permanent code cache.
-// TODO(merge): pass c.DiskCacheBytes once wxa's disk cache takes a bound
-// (issue 9 item 8, wxa helper).
+// newDiskCache opens the permanent code cache within its bound.
 func newDiskCache(c wechatConfig) (*wxa.DiskCache, error) {
-	return wxa.NewDiskCache(c.CacheDir)
+	return wxa.NewDiskCacheLimit(c.CacheDir, c.DiskCacheBytes)
 }
 
 // serveConfig is everything `haibao serve` is configured with.

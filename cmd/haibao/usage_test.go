@@ -85,6 +85,9 @@ func TestBadUsageExits2(t *testing.T) {
 		{"validate: missing path", nil, []string{"validate", missing}, "no such file"},
 		{"validate: secret only", secretOnly, []string{"validate", "../../layouts"}, halfSet},
 
+		{"schema: no layout", nil, []string{"schema"}, "--layout is required"},
+		{"schema: unknown layout", nil, []string{"schema", "--layout", "nope", "--layouts", "../../layouts"}, `no layout named "nope"`},
+		{"schema: app id only", appOnly, []string{"schema", "--layout", "invite", "--layouts", "../../layouts"}, halfSet},
 		{"bench: no layout", nil, []string{"bench"}, "--layout is required"},
 		{"bench: n", nil, []string{"bench", "--layout", "product", "--n", "0"}, "--n must be from 1 to 100000"},
 		{"bench: scale", nil, []string{"bench", "--layout", "product", "--scale", "NaN"}, "--scale must be a number greater than 0"},
