@@ -185,12 +185,13 @@ func (s *Server) getSignedPoster(c *gin.Context) {
 		abort(c, newError(http.StatusNotFound, CodeNotFound, "use /v1/posters/LAYOUT.png, .jpg or .webp with d, exp and sig"))
 		return
 	}
-	name, format := file[:dot], extFormats[file[dot+1:]]
+	name, ext := file[:dot], file[dot+1:]
 	if len(s.cfg.SigningKeys) == 0 {
 		abort(c, newError(http.StatusForbidden, CodeForbidden, "signed URLs are not enabled (set HAIBAO_SIGNING_KEYS)"))
 		return
 	}
-	data, err := signurl.Verify(s.cfg.SigningKeys, name, c.Request.URL.Query(), time.Now())
+	// Scale and quality come from the signature, never from the bare query.
+	p, err := signurl.Verify(s.cfg.SigningKeys, name, ext, c.Request.URL.Query(), time.Now())
 	if err != nil {
 		if errors.Is(err, signurl.ErrMissing) {
 			abort(c, newError(http.StatusUnauthorized, CodeUnauthorized, "%v", err))
@@ -204,19 +205,7 @@ func (s *Server) getSignedPoster(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	req := renderRequest{Data: data, Format: format}
-	if v := c.Query("scale"); v != "" {
-		if req.Scale, err = strconv.ParseFloat(v, 64); err != nil {
-			abort(c, newError(http.StatusBadRequest, CodeInvalidData, "scale must be a number"))
-			return
-		}
-	}
-	if v := c.Query("quality"); v != "" {
-		if req.Quality, err = strconv.Atoi(v); err != nil {
-			abort(c, newError(http.StatusBadRequest, CodeInvalidData, "quality must be a whole number"))
-			return
-		}
-	}
+	req := renderRequest{Data: p.Data, Format: extFormats[ext], Scale: p.Scale, Quality: p.Quality}
 	s.render(c, l, req)
 }
 

@@ -211,11 +211,11 @@ func TestSignedURLs(t *testing.T) {
 	rotated := []byte("old-signing-key-0123456789")
 	h := newHarness(t, Config{SigningKeys: [][]byte{signKey, rotated}})
 	data := map[string]any{"nickname": "小明", "event": "e", "time": "t", "place": "p", "page": "pages/a", "scene": "s=1"}
-	good, _ := signurl.URL("", signKey, "invite", "jpg", data, time.Now().Add(time.Hour))
-	old, _ := signurl.URL("", rotated, "invite", "webp", data, time.Now().Add(time.Hour))
-	unknown, _ := signurl.URL("", []byte("unknown-key-0123456789"), "invite", "png", data, time.Now().Add(time.Hour))
-	expired, _ := signurl.URL("", signKey, "invite", "png", data, time.Now().Add(-time.Minute))
-	other, _ := signurl.URL("", signKey, "product", "png", data, time.Now().Add(time.Hour))
+	good, _ := signurl.URL("", signKey, signurl.Poster{Layout: "invite", Ext: "jpg", Data: data, Expires: time.Now().Add(time.Hour)})
+	old, _ := signurl.URL("", rotated, signurl.Poster{Layout: "invite", Ext: "webp", Data: data, Expires: time.Now().Add(time.Hour)})
+	unknown, _ := signurl.URL("", []byte("unknown-key-0123456789"), signurl.Poster{Layout: "invite", Ext: "png", Data: data, Expires: time.Now().Add(time.Hour)})
+	expired, _ := signurl.URL("", signKey, signurl.Poster{Layout: "invite", Ext: "png", Data: data, Expires: time.Now().Add(-time.Minute)})
+	other, _ := signurl.URL("", signKey, signurl.Poster{Layout: "product", Ext: "png", Data: data, Expires: time.Now().Add(time.Hour)})
 	tampered := strings.Replace(good, "d=", "d=e", 1)
 	tests := []struct {
 		name   string
@@ -228,6 +228,8 @@ func TestSignedURLs(t *testing.T) {
 		{"unknown key", unknown, 403, ""},
 		{"expired", expired, 403, ""},
 		{"tampered", tampered, 403, ""},
+		{"scale added", good + "&scale=3", 403, ""},
+		{"format changed", strings.Replace(good, "/invite.jpg", "/invite.webp", 1), 403, ""},
 		{"signed for another layout", strings.Replace(other, "/product.", "/invite.", 1), 403, ""},
 	}
 	for _, tt := range tests {

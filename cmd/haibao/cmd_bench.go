@@ -66,6 +66,9 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 	if *quality < 1 || *quality > 100 {
 		return usageError(sio, fl, "--quality must be from 1 to 100")
 	}
+	if err := checkScale(fl, *scale); err != nil {
+		return usageError(sio, fl, err.Error())
+	}
 	engine, l, values, err := renderInputs(sio, *layout, *dir, *data)
 	if err != nil {
 		return fail(sio, err)
@@ -90,6 +93,9 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 	}
 	for range 3 {
 		if _, _, err := once(); err != nil {
+			if msg := scaleProblem(err); msg != "" {
+				return usageError(sio, fl, msg)
+			}
 			return fail(sio, err)
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image/color"
@@ -43,6 +44,9 @@ func runCode(ctx context.Context, sio stdio, args []string) int {
 		}
 		req.LineColor = color.RGBA{R: c.R, G: c.G, B: c.B, A: 255}
 	}
+	if err := req.Validate(); err != nil {
+		return usageError(sio, fl, flagProblem(err))
+	}
 	format := ""
 	if *out != "" && *out != "-" {
 		f, ok := poster.FormatFromPath(*out)
@@ -51,12 +55,14 @@ func runCode(ctx context.Context, sio stdio, args []string) int {
 		}
 		format = f.String()
 	}
+	// Settings are checked after the flags, so a typo in a flag is reported
+	// as such whatever the environment.
 	client, ok, err := wechatClient(sio, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return fail(sio, err)
 	}
 	if !ok {
-		return fail(sio, errNoCredentials)
+		return fail(sio, badUsage(errNoCredentials))
 	}
 	code, err := client.Code(ctx, req)
 	if err != nil {
@@ -90,4 +96,17 @@ func runCode(ctx context.Context, sio stdio, args []string) int {
 	}
 	fmt.Fprintf(sio.err, "wrote %s (%d bytes, from %s)\n", *out, len(data), from)
 	return exitOK
+}
+
+// flagProblem says which flag a wxa request error is about and why.
+func flagProblem(err error) string {
+	var re *wxa.RequestError
+	if !errors.As(err, &re) {
+		return err.Error()
+	}
+	name := re.Field
+	if name == "env_version" {
+		name = "env-version"
+	}
+	return "--" + name + ": " + re.Reason
 }

@@ -51,7 +51,7 @@ func runFakeWechat(ctx context.Context, sio stdio, args []string) int {
 		fmt.Fprintf(sio.err, "point haibao at it with:\n  export HAIBAO_WECHAT_BASE_URL=%s HAIBAO_WECHAT_APPID=%s HAIBAO_WECHAT_SECRET=%s\n",
 			url, fake.Options().AppID, wxatest.DefaultSecret)
 	}
-	if err := serveUntil(ctx, ln, fake.Handler(), 5*time.Second); err != nil {
+	if err := serveUntil(ctx, ln, fake.Handler(), shortGrace()); err != nil {
 		return fail(sio, err)
 	}
 	return exitOK

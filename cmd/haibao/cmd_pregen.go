@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/haibao/haibao/internal/wxcode"
 	"github.com/haibao/haibao/wxa"
 )
 
@@ -54,7 +53,7 @@ func runPregen(ctx context.Context, sio stdio, args []string) int {
 	page := fl.String("page", "", "page of the mini program the codes open")
 	scenesFile := fl.String("scenes", "", "file with one scene per line (blank lines and # comments are skipped), or - for stdin")
 	concurrency := fl.Int("concurrency", 8, "codes fetched at once")
-	rateFlag := fl.String("rate", "5000/m", "upstream calls allowed, per s, m or h")
+	rateFlag := fl.String("rate", "", "upstream calls allowed, per s, m or h (default: HAIBAO_WECHAT_RATE a minute, else 5000/m)")
 	width := fl.Int("width", wxa.DefaultWidth, "width in pixels, 280-1280")
 	env := fl.String("env-version", "release", "release, trial or develop")
 	fl.Usage = func() {
@@ -70,15 +69,36 @@ func runPregen(ctx context.Context, sio stdio, args []string) int {
 	if *concurrency < 1 || *concurrency > 256 {
 		return usageError(sio, fl, "--concurrency must be from 1 to 256")
 	}
-	perMinute, err := parseRate(*rateFlag)
+	perMinute := 0
+	if *rateFlag != "" {
+		var err error
+		if perMinute, err = parseRate(*rateFlag); err != nil {
+			return usageError(sio, fl, "--rate: "+err.Error())
+		}
+	}
+	// Every scene shares page, width and version: check them once, with a
+	// stand-in scene, rather than once per line.
+	base := wxa.CodeRequest{Page: *page, Width: *width, EnvVersion: wxa.EnvVersion(*env)}
+	probe := base
+	probe.Scene = "x"
+	if err := probe.Validate(); err != nil {
+		return usageError(sio, fl, flagProblem(err))
+	}
+	settings, err := readWechatConfig(sio.getenv)
 	if err != nil {
-		return usageError(sio, fl, "--rate: "+err.Error())
+		return fail(sio, err)
+	}
+	if !settings.Configured() {
+		return fail(sio, badUsage(errNoCredentials))
+	}
+	if perMinute > 0 {
+		settings.Rate = perMinute
 	}
 	in := sio.in
 	if *scenesFile != "-" {
 		f, err := os.Open(*scenesFile)
 		if err != nil {
-			return fail(sio, err)
+			return fail(sio, badUsage(err))
 		}
 		defer f.Close()
 		in = f
@@ -88,19 +108,10 @@ func runPregen(ctx context.Context, sio stdio, args []string) int {
 		return fail(sio, err)
 	}
 	logger := slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	settings, err := wxcode.FromEnv(sio.getenv)
+	client, err := settings.newClient(logger, nil)
 	if err != nil {
 		return fail(sio, err)
 	}
-	if !settings.Configured() {
-		return fail(sio, errNoCredentials)
-	}
-	settings.Rate = perMinute
-	client, err := settings.Client(logger, nil)
-	if err != nil {
-		return fail(sio, err)
-	}
-	base := wxa.CodeRequest{Page: *page, Width: *width, EnvVersion: wxa.EnvVersion(*env)}
 	p := &pregen{client: client, base: base, total: len(lines), out: sio.err, file: *scenesFile}
 	p.tty = isTerminal(sio.err)
 	start := time.Now()

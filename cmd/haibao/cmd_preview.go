@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"time"
 
 	"github.com/haibao/haibao/preview"
 )
@@ -45,7 +44,7 @@ func runPreview(ctx context.Context, sio stdio, args []string) int {
 		}
 	}()
 	// Event streams end when the watcher stops with ctx, so shutdown is quick.
-	if err := serveUntil(ctx, ln, p.Handler(), 5*time.Second); err != nil {
+	if err := serveUntil(ctx, ln, p.Handler(), shortGrace()); err != nil {
 		return fail(sio, err)
 	}
 	return exitOK

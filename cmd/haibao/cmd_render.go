@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"strings"
 
 	"github.com/haibao/haibao/internal/atomicfile"
 	"github.com/haibao/haibao/internal/wxcode"
@@ -37,8 +39,8 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 	if *quality < 1 || *quality > 100 {
 		return usageError(sio, fl, "--quality must be from 1 to 100")
 	}
-	if *scale < 0 || *scale > 4 {
-		return usageError(sio, fl, "--scale must be greater than 0 and at most 4")
+	if err := checkScale(fl, *scale); err != nil {
+		return usageError(sio, fl, err.Error())
 	}
 	f := poster.PNG
 	switch {
@@ -59,6 +61,9 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 		return fail(sio, err)
 	}
 	res, err := engine.Render(ctx, l, values, poster.RenderOptions{Scale: *scale})
+	if msg := scaleProblem(err); msg != "" {
+		return usageError(sio, fl, msg)
+	}
 	if err != nil {
 		return fail(sio, err)
 	}
@@ -103,6 +108,34 @@ func usageError(sio stdio, fl *flag.FlagSet, msg string) int {
 	return exitUsage
 }
 
+// isSet reports whether the flag name was given on the command line.
+func isSet(fl *flag.FlagSet, name string) bool {
+	set := false
+	fl.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// checkScale checks --scale when it was given; without it the layout's
+// own scale applies.
+func checkScale(fl *flag.FlagSet, scale float64) error {
+	if !isSet(fl, "scale") {
+		return nil
+	}
+	if math.IsNaN(scale) || math.IsInf(scale, 0) || scale <= 0 || scale > poster.MaxScale {
+		return fmt.Errorf("--scale must be a number greater than 0 and at most %g, got %g", poster.MaxScale, scale)
+	}
+	return nil
+}
+
+// scaleProblem says why the engine refused --scale (one that leaves less
+// than a pixel of canvas), or "" for any other error.
+func scaleProblem(err error) string {
+	if !errors.Is(err, poster.ErrInvalidScale) {
+		return ""
+	}
+	return "--scale: " + strings.TrimPrefix(err.Error(), "poster: ")
+}
+
 func fail(sio stdio, err error) int {
 	var ve *poster.ValidationError
 	if errors.As(err, &ve) {
@@ -112,6 +145,9 @@ func fail(sio stdio, err error) int {
 		return exitFailure
 	}
 	fmt.Fprintf(sio.err, "haibao: %v\n", err)
+	if isUsage(err) {
+		return exitUsage
+	}
 	return exitFailure
 }
 

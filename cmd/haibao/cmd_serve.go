@@ -7,99 +7,48 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/haibao/haibao/internal/wxcode"
 	"github.com/haibao/haibao/poster"
 	"github.com/haibao/haibao/preview"
 	"github.com/haibao/haibao/remote"
 	"github.com/haibao/haibao/server"
-	"github.com/haibao/haibao/signurl"
 	"github.com/haibao/haibao/wxa/wxatest"
 )
-
-// envOr returns the environment value of key, or def.
-func envOr(sio stdio, key, def string) string {
-	if v := sio.getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// serviceConfig reads the HAIBAO_* settings of the service.
-func serviceConfig(sio stdio) (server.Config, []string, error) {
-	var cfg server.Config
-	var err error
-	cfg.APIKeys = splitList(sio.getenv("HAIBAO_API_KEYS"))
-	if cfg.SigningKeys, err = signurl.ParseKeys(sio.getenv("HAIBAO_SIGNING_KEYS")); err != nil {
-		return cfg, nil, fmt.Errorf("HAIBAO_SIGNING_KEYS: %w", err)
-	}
-	ints := []struct {
-		key string
-		dst *int
-	}{{"HAIBAO_RENDER_CONCURRENCY", &cfg.RenderConcurrency}, {"HAIBAO_QUEUE_SIZE", &cfg.QueueSize}, {"HAIBAO_OUTPUT_CACHE_MB", &cfg.OutputCacheBytes}}
-	for _, v := range ints {
-		if s := sio.getenv(v.key); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 {
-				return cfg, nil, fmt.Errorf("%s must be a positive whole number, got %q", v.key, s)
-			}
-			*v.dst = n
-		}
-	}
-	cfg.OutputCacheBytes <<= 20
-	if s := sio.getenv("HAIBAO_BODY_LIMIT"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			return cfg, nil, fmt.Errorf("HAIBAO_BODY_LIMIT must be a positive number of bytes, got %q", s)
-		}
-		cfg.BodyLimit = n
-	}
-	if s := sio.getenv("HAIBAO_REQUEST_TIMEOUT"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return cfg, nil, fmt.Errorf("HAIBAO_REQUEST_TIMEOUT must be a duration like 15s, got %q", s)
-		}
-		cfg.RequestTimeout = d
-	}
-	return cfg, splitList(sio.getenv("HAIBAO_IMAGE_HOSTS")), cfg.Validate()
-}
 
 func runServe(ctx context.Context, sio stdio, args []string) int {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fl.SetOutput(sio.err)
-	addr := fl.String("addr", envOr(sio, "HAIBAO_ADDR", "127.0.0.1:8080"), "listen address (HAIBAO_ADDR)")
-	dir := fl.String("layouts", sio.getenv("HAIBAO_LAYOUTS"), "layouts folder (HAIBAO_LAYOUTS; default ./layouts when present, else the embedded samples)")
-	withPreview := fl.Bool("preview", sio.getenv("HAIBAO_PREVIEW") == "true", "serve the designers' preview at /preview/ (HAIBAO_PREVIEW; on by default when no API keys are set)")
+	// Settings are read first for the flags' defaults, but a bad one is
+	// reported only after the flags parsed, so -h always works.
+	cfg, cfgErr := readServeConfig(sio.getenv)
+	fl.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (HAIBAO_ADDR)")
+	fl.StringVar(&cfg.Layouts, "layouts", cfg.Layouts, "layouts folder (HAIBAO_LAYOUTS; default ./layouts when present, else the embedded samples)")
+	fl.BoolVar(&cfg.Preview, "preview", cfg.Preview, "serve the designers' preview of the layouts folder at /preview/ (HAIBAO_PREVIEW)")
 	fl.Usage = func() {
-		fmt.Fprintln(sio.err, "usage: haibao serve [--addr 127.0.0.1:8080] [--layouts DIR]   (settings: see README, HAIBAO_*)")
+		fmt.Fprintln(sio.err, "usage: haibao serve [--addr 127.0.0.1:8080] [--layouts DIR] [--preview]   (settings: see README, HAIBAO_*)")
 		fl.PrintDefaults()
 	}
 	if code, done := parseFlags(fl, args); done {
 		return code
 	}
+	if cfgErr != nil {
+		return fail(sio, cfgErr)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fail(sio, badUsage(err))
+	}
+	fsys, label, err := layoutsFS(cfg.Layouts)
+	if err != nil {
+		return fail(sio, err)
+	}
+	embedded := label == embeddedLabel
+	if cfg.Preview && embedded {
+		return usageError(sio, fl, "--preview (HAIBAO_PREVIEW) needs a layouts folder to show: give --layouts DIR")
+	}
 	log := slog.New(slog.NewJSONHandler(sio.err, nil))
-	cfg, imageHosts, err := serviceConfig(sio)
-	if err != nil {
-		return fail(sio, err)
-	}
-	settings, err := wxcode.FromEnv(sio.getenv)
-	if err != nil {
-		return fail(sio, err)
-	}
-	if !settings.Configured() {
+	wcfg := cfg.WeChat
+	if !wcfg.Configured() {
 		// Development mode: an in-process fake answers with plain QR codes.
 		fake := wxatest.NewServer(wxatest.Options{})
 		defer fake.Close()
@@ -108,15 +57,15 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 			return fail(sio, err)
 		}
 		defer os.RemoveAll(tmp)
-		settings.AppID, settings.Secret, settings.BaseURL, settings.CacheDir = wxatest.DefaultAppID, wxatest.DefaultSecret, fake.URL, tmp
+		wcfg.AppID, wcfg.Secret, wcfg.BaseURL, wcfg.CacheDir = wxatest.DefaultAppID, wxatest.DefaultSecret, fake.URL, tmp
 		log.Warn("no WeChat credentials (HAIBAO_WECHAT_APPID, HAIBAO_WECHAT_SECRET): codes come from a built-in fake WeChat and are plain QR codes, not real mini-program codes")
 	}
 	metrics := server.NewMetrics()
-	client, err := settings.Client(log, metrics)
+	client, err := wcfg.newClient(log, metrics)
 	if err != nil {
 		return fail(sio, err)
 	}
-	loader, err := remote.New(remote.Config{AllowHosts: imageHosts})
+	loader, err := remote.New(cfg.Remote)
 	if err != nil {
 		return fail(sio, err)
 	}
@@ -124,19 +73,16 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, err)
 	}
-	fsys, label, err := layoutsFS(*dir)
-	if err != nil {
-		return fail(sio, err)
-	}
 	ls, err := engine.LoadDir(fsys)
 	if err != nil {
 		return fail(sio, prefixProblems(err, label))
 	}
-	if len(cfg.APIKeys) == 0 {
+	if len(cfg.Server.APIKeys) == 0 {
 		log.Warn("no API keys (HAIBAO_API_KEYS): POST /v1/posters is open to anyone who can reach this address")
 	}
 	deps := server.Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Logger: log}
-	if (*withPreview || len(cfg.APIKeys) == 0) && label != "(embedded)" {
+	// The preview renders on request, so it is mounted only when asked for.
+	if cfg.Preview {
 		p, err := preview.New(preview.Config{Dir: label, Engine: engine, Logger: log})
 		if err != nil {
 			return fail(sio, err)
@@ -151,16 +97,16 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		deps.Preview = p.Handler()
 		log.Info("designers' preview at /preview/", "layouts", label)
 	}
-	srv, err := server.New(cfg, deps)
+	srv, err := server.New(cfg.Server, deps)
 	if err != nil {
 		return fail(sio, err)
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fail(sio, err)
 	}
 	log.Info("serving posters", "url", "http://"+ln.Addr().String(), "layouts", len(ls), "from", label)
-	if err := serveUntil(ctx, ln, srv.Handler(), 30*time.Second); err != nil {
+	if err := serveUntil(ctx, ln, srv.Handler(), cfg.HTTP); err != nil {
 		return fail(sio, err)
 	}
 	log.Info("stopped; requests in flight were finished")

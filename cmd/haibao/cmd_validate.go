@@ -66,7 +66,7 @@ func runValidate(ctx context.Context, sio stdio, args []string) int {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return fail(sio, err)
+			return fail(sio, badUsage(err))
 		}
 		if st.IsDir() {
 			ls, err := engine.LoadDir(os.DirFS(p))

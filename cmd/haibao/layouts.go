@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,23 +15,26 @@ import (
 	"github.com/haibao/haibao/poster"
 )
 
+// embeddedLabel names the layouts built into the binary.
+const embeddedLabel = "(embedded)"
+
 // layoutsFS opens the layouts folder: dir when given, else ./layouts when
 // it exists, else the embedded samples. label is how problems name it.
 func layoutsFS(dir string) (fsys fs.FS, label string, err error) {
 	if dir != "" {
 		st, err := os.Stat(dir)
 		if err != nil {
-			return nil, "", fmt.Errorf("layouts folder: %w", err)
+			return nil, "", badUsage(fmt.Errorf("layouts folder: %w", err))
 		}
 		if !st.IsDir() {
-			return nil, "", fmt.Errorf("layouts folder %s is not a folder", dir)
+			return nil, "", badUsage(fmt.Errorf("layouts folder %s is not a folder", dir))
 		}
 		return os.DirFS(dir), dir, nil
 	}
 	if st, err := os.Stat("layouts"); err == nil && st.IsDir() {
 		return os.DirFS("layouts"), "layouts", nil
 	}
-	return layouts.FS, "(embedded)", nil
+	return layouts.FS, embeddedLabel, nil
 }
 
 // loadLayout finds a layout by name in the layouts folder, or by path when
@@ -38,7 +42,7 @@ func layoutsFS(dir string) (fsys fs.FS, label string, err error) {
 func loadLayout(e *poster.Engine, ref, dir string) (*poster.Layout, string, error) {
 	if strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") || strings.ContainsRune(ref, os.PathSeparator) {
 		if _, err := os.Stat(ref); err != nil {
-			return nil, "", fmt.Errorf("layout file: %w", err)
+			return nil, "", badUsage(fmt.Errorf("layout file: %w", err))
 		}
 		folder := filepath.Dir(ref)
 		l, err := e.LoadLayout(os.DirFS(folder), filepath.Base(ref))
@@ -54,7 +58,7 @@ func loadLayout(e *poster.Engine, ref, dir string) (*poster.Layout, string, erro
 			return l, label, err
 		}
 	}
-	return nil, "", fmt.Errorf("no layout named %q in %s", ref, label)
+	return nil, "", badUsage(fmt.Errorf("no layout named %q in %s", ref, label))
 }
 
 // renderInputs builds the engine and loads the layout and data a render
@@ -100,22 +104,34 @@ func readData(sio stdio, file string) (map[string]any, error) {
 	} else {
 		f, err := os.Open(file)
 		if err != nil {
-			return nil, fmt.Errorf("data: %w", err)
+			return nil, badUsage(fmt.Errorf("data: %w", err))
 		}
 		defer f.Close()
 		r = f
 	}
-	b, err := io.ReadAll(io.LimitReader(r, 16<<20))
+	const maxData = 16 << 20
+	b, err := io.ReadAll(io.LimitReader(r, maxData+1))
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
+	}
+	if len(b) > maxData {
+		return nil, fmt.Errorf("data: %s is larger than %d MB", file, maxData>>20)
 	}
 	return parseData(b, file)
 }
 
 // parseData decodes a JSON object, with line:col for syntax errors.
+// Numbers stay as written: 12.50 is not printed as 12.5.
 func parseData(b []byte, name string) (map[string]any, error) {
 	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	err := dec.Decode(&v)
+	if err == nil && dec.More() {
+		line, col := lineCol(b, int(dec.InputOffset()))
+		return nil, fmt.Errorf("%s:%d:%d: not valid JSON: more after the object", name, line, col)
+	}
+	if err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := lineCol(b, int(se.Offset)-1)

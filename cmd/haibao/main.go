@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,8 +17,28 @@ import (
 const (
 	exitOK      = 0
 	exitFailure = 1 // the work failed: invalid layout, render or upstream error
-	exitUsage   = 2 // bad flags or arguments
+	exitUsage   = 2 // bad flags, arguments or HAIBAO_* settings
 )
+
+// usageErr marks an error the user makes in flags, arguments or settings,
+// as opposed to work that failed: fail exits 2 for it.
+type usageErr struct{ err error }
+
+func (e usageErr) Error() string { return e.err.Error() }
+func (e usageErr) Unwrap() error { return e.err }
+
+// badUsage marks err (if any) as a usage error.
+func badUsage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return usageErr{err}
+}
+
+func isUsage(err error) bool {
+	var ue usageErr
+	return errors.As(err, &ue)
+}
 
 // stdio is what a subcommand may touch of the process, so tests can run
 // subcommands in-process.

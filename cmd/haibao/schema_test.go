@@ -28,7 +28,7 @@ func TestSchemaCommand(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
 	}
-	if code, _, errs := runCLI(t, "", "schema", "--layout", "nope"); code != exitFailure || !strings.Contains(errs, `no layout named "nope"`) {
+	if code, _, errs := runCLI(t, "", "schema", "--layout", "nope"); code != exitUsage || !strings.Contains(errs, `no layout named "nope"`) {
 		t.Errorf("unknown layout: exit %d, %q", code, errs)
 	}
 }

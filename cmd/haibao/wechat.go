@@ -1,26 +1,18 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 
-	"github.com/haibao/haibao/internal/wxcode"
 	"github.com/haibao/haibao/wxa"
 )
 
-var errNoCredentials = errors.New("no WeChat credentials: set HAIBAO_WECHAT_APPID and HAIBAO_WECHAT_SECRET " +
-	"(to try it locally, run `haibao fake-wechat` and set HAIBAO_WECHAT_BASE_URL to the address it prints)")
-
 // wechatClient builds the WeChat client from the environment; ok is false
-// when no credentials are set.
+// when no credentials are set. Half-set credentials are an error.
 func wechatClient(sio stdio, logger *slog.Logger) (client *wxa.Client, ok bool, err error) {
-	s, err := wxcode.FromEnv(sio.getenv)
-	if err != nil {
+	c, err := readWechatConfig(sio.getenv)
+	if err != nil || !c.Configured() {
 		return nil, false, err
 	}
-	if !s.Configured() {
-		return nil, false, nil
-	}
-	c, err := s.Client(logger, nil)
-	return c, err == nil, err
+	client, err = c.newClient(logger, nil)
+	return client, err == nil, err
 }

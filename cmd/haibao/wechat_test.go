@@ -53,9 +53,9 @@ func TestCodeCommand(t *testing.T) {
 		exit int
 		msg  string
 	}{
-		{nil, []string{"code", "--scene", "x"}, exitFailure, "no WeChat credentials"},
-		{env, []string{"code", "--scene", "has space"}, exitFailure, "scene: contains ' '"},
-		{env, []string{"code", "--scene", "x", "--width", "100"}, exitFailure, "width: must be from 280 to 1280"},
+		{nil, []string{"code", "--scene", "x"}, exitUsage, "no WeChat credentials"},
+		{env, []string{"code", "--scene", "has space"}, exitUsage, "--scene: contains ' '"},
+		{env, []string{"code", "--scene", "x", "--width", "100"}, exitUsage, "--width: must be from 280 to 1280"},
 		{env, []string{"code", "--scene", "x", "--out", filepath.Join(dir, "c.gif")}, exitUsage, "--out must end in .png or .jpg"},
 		{env, []string{"code", "--scene", "x", "--line-color", "blue"}, exitUsage, "--line-color"},
 	}
@@ -155,15 +155,10 @@ func TestFakeWechatCommand(t *testing.T) {
 		done <- code
 	}()
 	var resp *http.Response
-	for range 50 {
-		if resp, err = http.Get("http://" + addr + "/_fake/stats"); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	waitFor(t, "fake-wechat to answer", func() bool {
+		resp, err = http.Get("http://" + addr + "/_fake/stats")
+		return err == nil
+	})
 	var st map[string]any
 	json.NewDecoder(resp.Body).Decode(&st)
 	resp.Body.Close()

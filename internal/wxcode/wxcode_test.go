@@ -14,22 +14,17 @@ import (
 	"github.com/haibao/haibao/wxa/wxatest"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
 // TestSamplesWithFakeWeChat renders every sample layout with codes fetched
 // from the fake WeChat over HTTP and scans page and scene back out of the
 // finished poster.
 func TestSamplesWithFakeWeChat(t *testing.T) {
 	fake := wxatest.NewServer(wxatest.Options{})
 	defer fake.Close()
-	s, err := FromEnv(env(map[string]string{
-		"HAIBAO_WECHAT_APPID": wxatest.DefaultAppID, "HAIBAO_WECHAT_SECRET": wxatest.DefaultSecret,
-		"HAIBAO_WECHAT_BASE_URL": fake.URL, "HAIBAO_CACHE_DIR": t.TempDir(),
-	}))
-	if err != nil || !s.Configured() {
-		t.Fatalf("settings: %v", err)
+	disk, err := wxa.NewDiskCache(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	client, err := s.Client(nil, nil)
+	client, err := wxa.New(wxa.Config{AppID: wxatest.DefaultAppID, Secret: wxatest.DefaultSecret, BaseURL: fake.URL, Cache: disk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,16 +85,5 @@ func TestErrorsReachTheEngineCaller(t *testing.T) {
 	_, err = e.Render(context.Background(), l, data, poster.RenderOptions{})
 	if !errors.Is(err, wxa.ErrInvalidArgument) {
 		t.Errorf("bad scene: %v", err)
-	}
-}
-
-func TestFromEnv(t *testing.T) {
-	if s, err := FromEnv(env(nil)); err != nil || s.Configured() || s.CacheDir == "" || s.Rate != wxa.DefaultRatePerMinute {
-		t.Errorf("defaults: %+v %v", s, err)
-	}
-	for _, bad := range []map[string]string{{"HAIBAO_WECHAT_RATE": "fast"}, {"HAIBAO_WECHAT_RATE": "0"}, {"HAIBAO_WECHAT_TOKEN_MODE": "shared"}} {
-		if _, err := FromEnv(env(bad)); err == nil {
-			t.Errorf("%v accepted", bad)
-		}
 	}
 }

@@ -1,0 +1,336 @@
+package main
+
+// Every HAIBAO_* variable is read in this file and nowhere else, into the
+// config struct of the package that uses it. Each read* function starts
+// from explicit defaults, overrides them with what the environment says,
+// and returns the result of Validate, which only checks. The README's
+// tables list the same variables.
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/haibao/haibao/remote"
+	"github.com/haibao/haibao/server"
+	"github.com/haibao/haibao/signurl"
+	"github.com/haibao/haibao/wxa"
+)
+
+// env reads HAIBAO_* variables; the first malformed one is kept in err so
+// a read* function can parse all of them and check once.
+type env struct {
+	getenv func(string) string
+	err    error
+}
+
+func (e *env) str(key string, dst *string) {
+	if v := e.getenv(key); v != "" {
+		*dst = v
+	}
+}
+
+func (e *env) bad(key, want, got string) {
+	if e.err == nil {
+		e.err = fmt.Errorf("%s must be %s, got %q", key, want, got)
+	}
+}
+
+func (e *env) positiveInt(key string, dst *int) {
+	if v := e.getenv(key); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			e.bad(key, "a positive whole number", v)
+			return
+		}
+		*dst = n
+	}
+}
+
+// megabytes reads a size given in MB into bytes.
+func (e *env) megabytes(key string, dst *int64) {
+	if v := e.getenv(key); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > math.MaxInt64>>20 {
+			e.bad(key, "a positive whole number of megabytes", v)
+			return
+		}
+		*dst = n << 20
+	}
+}
+
+func (e *env) duration(key string, dst *time.Duration) {
+	if v := e.getenv(key); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			e.bad(key, "a positive duration like 15s", v)
+			return
+		}
+		*dst = d
+	}
+}
+
+func (e *env) boolean(key string, dst *bool) {
+	if v := e.getenv(key); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			e.bad(key, "true or false", v)
+			return
+		}
+		*dst = b
+	}
+}
+
+func (e *env) list(key string, dst *[]string) {
+	if v := e.getenv(key); v != "" {
+		*dst = splitList(v)
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// tokenMode selects how access_tokens are fetched.
+type tokenMode string
+
+const (
+	tokenStable tokenMode = "stable" // /cgi-bin/stable_token: safe with many processes
+	tokenLegacy tokenMode = "legacy" // /cgi-bin/token: only when this is the sole process
+)
+
+// wechatConfig is how the CLI and the service reach WeChat.
+type wechatConfig struct {
+	AppID          string    // HAIBAO_WECHAT_APPID
+	Secret         string    // HAIBAO_WECHAT_SECRET
+	BaseURL        string    // HAIBAO_WECHAT_BASE_URL; "" is WeChat's own host
+	TokenMode      tokenMode // HAIBAO_WECHAT_TOKEN_MODE
+	Rate           int       // HAIBAO_WECHAT_RATE: getUnlimited calls a minute
+	CacheDir       string    // HAIBAO_CACHE_DIR: the permanent code cache
+	DiskCacheBytes int64     // HAIBAO_CODE_CACHE_MB: bound of CacheDir
+	MemCacheBytes  int       // codes kept in memory in front of the disk
+}
+
+// Default bounds of the code caches.
+const (
+	defaultCodeCacheBytes = wxa.DefaultDiskCacheBytes
+	defaultCodeMemBytes   = 64 << 20
+)
+
+func defaultWechatConfig() wechatConfig {
+	return wechatConfig{
+		TokenMode:      tokenStable,
+		Rate:           wxa.DefaultRatePerMinute,
+		CacheDir:       defaultCodeCacheDir(),
+		DiskCacheBytes: defaultCodeCacheBytes,
+		MemCacheBytes:  defaultCodeMemBytes,
+	}
+}
+
+// defaultCodeCacheDir is <user cache dir>/haibao/codes.
+func defaultCodeCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "haibao", "codes")
+}
+
+func readWechatConfig(getenv func(string) string) (wechatConfig, error) {
+	c := defaultWechatConfig()
+	e := &env{getenv: getenv}
+	e.str("HAIBAO_WECHAT_APPID", &c.AppID)
+	e.str("HAIBAO_WECHAT_SECRET", &c.Secret)
+	e.str("HAIBAO_WECHAT_BASE_URL", &c.BaseURL)
+	e.str("HAIBAO_CACHE_DIR", &c.CacheDir)
+	var mode string
+	e.str("HAIBAO_WECHAT_TOKEN_MODE", &mode)
+	if mode != "" {
+		c.TokenMode = tokenMode(mode)
+	}
+	e.positiveInt("HAIBAO_WECHAT_RATE", &c.Rate)
+	e.megabytes("HAIBAO_CODE_CACHE_MB", &c.DiskCacheBytes)
+	if e.err != nil {
+		return c, badUsage(e.err)
+	}
+	return c, badUsage(c.Validate())
+}
+
+// errHalfCredentials: with only one of the two set, falling back to the
+// fake would hand out codes nobody can scan into the app.
+var errHalfCredentials = errors.New("HAIBAO_WECHAT_APPID and HAIBAO_WECHAT_SECRET must be set together: " +
+	"both for real mini-program codes, or neither for plain QR codes")
+
+// Validate checks c; it changes nothing.
+func (c wechatConfig) Validate() error {
+	if (c.AppID == "") != (c.Secret == "") {
+		return errHalfCredentials
+	}
+	switch c.TokenMode {
+	case tokenStable, tokenLegacy:
+	default:
+		return fmt.Errorf("HAIBAO_WECHAT_TOKEN_MODE must be stable or legacy, got %q", c.TokenMode)
+	}
+	if c.Rate < 1 {
+		return errors.New("HAIBAO_WECHAT_RATE must be at least 1")
+	}
+	if c.CacheDir == "" {
+		return errors.New("HAIBAO_CACHE_DIR must name a folder")
+	}
+	if c.DiskCacheBytes < 1 || c.MemCacheBytes < 0 {
+		return errors.New("HAIBAO_CODE_CACHE_MB must be at least 1")
+	}
+	return nil
+}
+
+// Configured reports whether credentials were given.
+func (c wechatConfig) Configured() bool { return c.AppID != "" && c.Secret != "" }
+
+var errNoCredentials = errors.New("no WeChat credentials: set HAIBAO_WECHAT_APPID and HAIBAO_WECHAT_SECRET " +
+	"(to try it locally, run `haibao fake-wechat` and set HAIBAO_WECHAT_BASE_URL to the address it prints)")
+
+// newClient builds the WeChat client: a memory cache over the bounded disk
+// cache, the rate limit and the token source c names.
+func (c wechatConfig) newClient(logger *slog.Logger, obs wxa.Observer) (*wxa.Client, error) {
+	disk, err := newDiskCache(c)
+	if err != nil {
+		return nil, fmt.Errorf("code cache %s: %w", c.CacheDir, err)
+	}
+	cfg := wxa.Config{
+		AppID: c.AppID, Secret: c.Secret, BaseURL: c.BaseURL,
+		Cache:    wxa.Layered{wxa.NewMemoryCache(c.MemCacheBytes), disk},
+		Limiter:  wxa.NewRateLimiter(c.Rate),
+		Observer: obs,
+		Logger:   logger,
+	}
+	if c.TokenMode == tokenLegacy {
+		ts, err := wxa.NewLegacyTokenSource(wxa.TokenConfig{AppID: c.AppID, Secret: c.Secret, BaseURL: c.BaseURL, Observer: obs})
+		if err != nil {
+			return nil, badUsage(err)
+		}
+		cfg.Tokens = ts
+	}
+	// wxa checks what it is given (the base URL) before contacting anyone,
+	// so its refusals are bad settings.
+	client, err := wxa.New(cfg)
+	return client, badUsage(err)
+}
+
+// newDiskCache opens the permanent code cache within its bound.
+func newDiskCache(c wechatConfig) (*wxa.DiskCache, error) {
+	return wxa.NewDiskCacheLimit(c.CacheDir, c.DiskCacheBytes)
+}
+
+// serveConfig is everything `haibao serve` is configured with.
+type serveConfig struct {
+	Addr    string // HAIBAO_ADDR, --addr
+	Layouts string // HAIBAO_LAYOUTS, --layouts; "" is ./layouts, else the embedded samples
+	Preview bool   // HAIBAO_PREVIEW, --preview
+	Server  server.Config
+	Remote  remote.Config
+	WeChat  wechatConfig
+	HTTP    httpConfig
+}
+
+// readServeConfig reads the service's settings; the caller applies flags
+// and then Validate. Fields of server.Config and remote.Config it leaves
+// zero take those packages' documented defaults.
+func readServeConfig(getenv func(string) string) (serveConfig, error) {
+	c := serveConfig{Addr: "127.0.0.1:8080", HTTP: defaultHTTPConfig()}
+	e := &env{getenv: getenv}
+	e.str("HAIBAO_ADDR", &c.Addr)
+	e.str("HAIBAO_LAYOUTS", &c.Layouts)
+	e.boolean("HAIBAO_PREVIEW", &c.Preview)
+	e.list("HAIBAO_API_KEYS", &c.Server.APIKeys)
+	e.positiveInt("HAIBAO_RENDER_CONCURRENCY", &c.Server.RenderConcurrency)
+	e.positiveInt("HAIBAO_QUEUE_SIZE", &c.Server.QueueSize)
+	cacheBytes := int64(c.Server.OutputCacheBytes)
+	e.megabytes("HAIBAO_OUTPUT_CACHE_MB", &cacheBytes)
+	c.Server.OutputCacheBytes = int(min(cacheBytes, math.MaxInt))
+	if v := getenv("HAIBAO_BODY_LIMIT"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			e.bad("HAIBAO_BODY_LIMIT", "a positive number of bytes", v)
+		} else {
+			c.Server.BodyLimit = n
+		}
+	}
+	e.duration("HAIBAO_REQUEST_TIMEOUT", &c.Server.RequestTimeout)
+	e.duration("HAIBAO_BODY_TIMEOUT", &c.HTTP.BodyTimeout)
+	e.list("HAIBAO_IMAGE_HOSTS", &c.Remote.AllowHosts)
+	var err error
+	if c.Server.SigningKeys, err = signurl.ParseKeys(getenv("HAIBAO_SIGNING_KEYS")); err != nil && e.err == nil {
+		// The keys themselves are never echoed.
+		e.err = fmt.Errorf("HAIBAO_SIGNING_KEYS: %w", err)
+	}
+	if e.err != nil {
+		return c, badUsage(e.err)
+	}
+	c.WeChat, err = readWechatConfig(getenv)
+	return c, err
+}
+
+// Validate checks c and the configs it holds; it changes nothing.
+func (c serveConfig) Validate() error {
+	if c.Addr == "" {
+		return errors.New("HAIBAO_ADDR (--addr) must not be empty")
+	}
+	if err := c.Remote.Validate(); err != nil {
+		return fmt.Errorf("HAIBAO_IMAGE_HOSTS: %w", err)
+	}
+	if err := c.HTTP.Validate(); err != nil {
+		return err
+	}
+	// server.Config.Validate also fills defaults today, so it runs on a copy.
+	sc := c.Server
+	if err := sc.Validate(); err != nil {
+		return err
+	}
+	return c.WeChat.Validate()
+}
+
+// signConfig is what `haibao sign` needs.
+type signConfig struct {
+	Keys      [][]byte // HAIBAO_SIGNING_KEYS; the first signs
+	PublicURL string   // HAIBAO_PUBLIC_URL, --base
+	Layouts   string   // HAIBAO_LAYOUTS, --layouts
+}
+
+// readSignConfig reads the signing settings; the caller applies flags and
+// then Validate.
+func readSignConfig(getenv func(string) string) (signConfig, error) {
+	c := signConfig{PublicURL: "http://127.0.0.1:8080"}
+	e := &env{getenv: getenv}
+	e.str("HAIBAO_PUBLIC_URL", &c.PublicURL)
+	e.str("HAIBAO_LAYOUTS", &c.Layouts)
+	var err error
+	if c.Keys, err = signurl.ParseKeys(getenv("HAIBAO_SIGNING_KEYS")); err != nil {
+		return c, badUsage(fmt.Errorf("HAIBAO_SIGNING_KEYS: %w", err))
+	}
+	return c, nil
+}
+
+var errNoSigningKey = errors.New("no signing key: set HAIBAO_SIGNING_KEYS (comma-separated; the first one signs)")
+
+// Validate checks c; it changes nothing.
+func (c signConfig) Validate() error {
+	if len(c.Keys) == 0 {
+		return errNoSigningKey
+	}
+	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return fmt.Errorf("HAIBAO_PUBLIC_URL (--base) must be an http(s) URL, got %q", c.PublicURL)
+	}
+	return nil
+}
