@@ -177,7 +177,7 @@ func (c *Client) Code(ctx context.Context, req CodeRequest) (*Code, error) {
 			fctx, cancel = context.WithDeadline(fctx, dl)
 			defer cancel()
 		}
-		b, err := c.fetch(fctx, req)
+		b, err := c.load(fctx, req, key)
 		if err != nil {
 			return nil, err
 		}
@@ -191,6 +191,16 @@ func (c *Client) Code(ctx context.Context, req CodeRequest) (*Code, error) {
 	}
 	b := v.([]byte)
 	return &Code{Data: b, Format: sniff(b)}, nil
+}
+
+// load fetches the code, through the shared cache's cluster-wide single
+// flight when the cache has one.
+func (c *Client) load(ctx context.Context, req CodeRequest, key string) ([]byte, error) {
+	fetch := func(ctx context.Context) ([]byte, error) { return c.fetch(ctx, req) }
+	if sl, ok := c.cfg.Cache.(SharedLoader); ok {
+		return sl.LoadShared(ctx, req, key, fetch)
+	}
+	return fetch(ctx)
 }
 
 // fetch calls WeChat, retrying busy answers with backoff and a refused
