@@ -96,10 +96,12 @@ func runPregen(ctx context.Context, sio stdio, args []string) int {
 		return fail(sio, errNoCredentials)
 	}
 	settings.Rate = perMinute
-	client, err := settings.Client(logger, nil)
+	client, store, err := wechatService(ctx, sio.getenv, settings, logger, nil)
 	if err != nil {
 		return fail(sio, err)
 	}
+	defer closeStore(store)
+	ctx = wxa.WithClass(ctx, wxa.ClassBulk) // in cluster mode: the bulk sub-budget, never starving live requests
 	base := wxa.CodeRequest{Page: *page, Width: *width, EnvVersion: wxa.EnvVersion(*env)}
 	p := &pregen{client: client, base: base, total: len(lines), out: sio.err, file: *scenesFile}
 	p.tty = isTerminal(sio.err)

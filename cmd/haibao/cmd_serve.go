@@ -112,10 +112,11 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		log.Warn("no WeChat credentials (HAIBAO_WECHAT_APPID, HAIBAO_WECHAT_SECRET): codes come from a built-in fake WeChat and are plain QR codes, not real mini-program codes")
 	}
 	metrics := server.NewMetrics()
-	client, err := settings.Client(log, metrics)
+	client, store, err := wechatService(ctx, sio.getenv, settings, log, metrics)
 	if err != nil {
 		return fail(sio, err)
 	}
+	defer closeStore(store)
 	loader, err := remote.New(remote.Config{AllowHosts: imageHosts})
 	if err != nil {
 		return fail(sio, err)
