@@ -169,3 +169,65 @@ func TestRedisDownFallsBackAndResumes(t *testing.T) {
 		t.Fatal("paused bulk call did not resume within 30 s of Redis returning")
 	}
 }
+
+type limiterCounts struct {
+	wxaredis.NopObserver
+	mu      sync.Mutex
+	waits   map[wxa.Class]int
+	denials map[string]int
+}
+
+func (o *limiterCounts) LimiterWait(_ string, c wxa.Class, _ time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.waits[c]++
+}
+
+func (o *limiterCounts) LimiterDenied(_ string, _ wxa.Class, reason string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.denials[reason]++
+}
+
+// TestAppsAreSeparate: two mini programs on one Redis have their own
+// budgets (keys under their own hash tag), and the observer sees each
+// grant and refusal.
+func TestAppsAreSeparate(t *testing.T) {
+	srv := redistest.Start(t)
+	obs := &limiterCounts{waits: map[wxa.Class]int{}, denials: map[string]int{}}
+	s, err := wxaredis.Open(context.Background(), wxaredis.Config{URL: srv.URL(), Observer: obs, Heartbeat: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	waitMode(t, s, wxaredis.ModeCluster)
+	var ls []*wxaredis.Limiter
+	for _, id := range []string{"wxaaaaaaaaaaaaaaaa", "wxbbbbbbbbbbbbbbbb"} {
+		l, err := s.NewLimiter(wxaredis.LimiterConfig{AppID: id, PerMinute: 60, Burst: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+	}
+	a, b := ls[0], ls[1]
+	for range 2 {
+		if err := a.Wait(deadline(t, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Wait(deadline(t, 0)); !errors.Is(err, wxa.ErrRateLimited) {
+		t.Fatalf("app a after its burst: %v", err)
+	}
+	a.Cooldown(context.Background())
+	for range 2 {
+		if err := b.Wait(deadline(t, 0)); err != nil {
+			t.Fatalf("app b, untouched by a's budget and cooldown: %v", err)
+		}
+	}
+	if obs.waits[wxa.ClassLive] != 4 || obs.denials["budget"] != 1 {
+		t.Fatalf("observer saw waits %v and denials %v; want 4 live grants and 1 budget denial", obs.waits, obs.denials)
+	}
+	if _, err := s.NewLimiter(wxaredis.LimiterConfig{AppID: "wx}{bad"}); err == nil {
+		t.Fatal("an appid with braces was accepted; it would break the hash tag")
+	}
+}
