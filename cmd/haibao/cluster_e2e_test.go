@@ -483,3 +483,36 @@ func TestClusterCooldown(t *testing.T) {
 		t.Fatalf("%d getUnlimited calls, want 1: none during the cooldown", n)
 	}
 }
+
+// TestClusterPregenFillsShared: pregen with Redis fills the shared cache
+// from the bulk budget; the serving instances then answer those codes
+// without a call.
+func TestClusterPregenFillsShared(t *testing.T) {
+	r := newRig(t, 2, false, nil)
+	var scenes strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&scenes, "p=%d\n", i)
+	}
+	file := filepath.Join(t.TempDir(), "scenes.txt")
+	if err := os.WriteFile(file, []byte(scenes.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(r.bin, "pregen", "--page", "pages/index", "--scenes", file)
+	cmd.Env = append(os.Environ(), "HAIBAO_WECHAT_APPID="+wxatest.DefaultAppID, "HAIBAO_WECHAT_SECRET="+wxatest.DefaultSecret,
+		"HAIBAO_WECHAT_BASE_URL="+r.fake, "HAIBAO_REDIS_URL="+r.redis.URL(), "HAIBAO_CACHE_DIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "50 generated") {
+		t.Fatalf("pregen: %v\n%s", err, out)
+	}
+	if n := r.stats().CodeCalls["getUnlimited"]; n != 50 {
+		t.Fatalf("pregen made %d calls for 50 scenes", n)
+	}
+	for i := range 50 {
+		if a := getCode(r.inst[i%2].base, fmt.Sprintf("p=%d", i)); a.status != 200 {
+			t.Fatalf("scene %d: %+v", i, a)
+		}
+	}
+	if n := r.stats().CodeCalls["getUnlimited"]; n != 50 {
+		t.Fatalf("%d calls after serving pregenerated codes, want still 50", n)
+	}
+}

@@ -231,6 +231,9 @@ func (l *Limiter) waitLocal(ctx context.Context, class wxa.Class, maxWait time.D
 			select {
 			case <-changed:
 			case <-ctx.Done():
+				if errors.Is(ctx.Err(), context.Canceled) {
+					return ctx.Err()
+				}
 				l.s.obs.LimiterDenied(l.cfg.AppID, class, "paused")
 				return &wxa.RateLimitError{Wait: 2 * l.s.cfg.Heartbeat, Reason: l.describe(class, "paused")}
 			}

@@ -84,25 +84,49 @@ func (c Config) client() (redis.UniversalClient, error) {
 	}
 	// The parse errors of go-redis can quote the URL, password included.
 	bad := errors.New("wxaredis: the Redis URL has an unknown or malformed parameter")
+	u, _ := url.Parse(c.URL)
+	q := u.Query()
 	switch topo {
 	case TopologySentinel:
 		o, err := redis.ParseFailoverURL(c.URL)
 		if err != nil {
 			return nil, bad
 		}
+		failFast(q, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries)
 		return redis.NewFailoverClient(o), nil
 	case TopologyCluster:
 		o, err := redis.ParseClusterURL(c.URL)
 		if err != nil {
 			return nil, bad
 		}
+		failFast(q, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries)
 		return redis.NewClusterClient(o), nil
 	}
 	o, err := redis.ParseURL(c.URL)
 	if err != nil {
 		return nil, bad
 	}
+	failFast(q, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries)
 	return redis.NewClient(o), nil
+}
+
+// failFast shortens the client's timeouts and retries, unless the URL sets
+// them: Redis sits on the path of every code request, and a lost Redis
+// should cost a request a second at most before the local fallback takes
+// over, not go-redis's 5 s dial and 3 retries.
+func failFast(q url.Values, dial, read, write *time.Duration, retries *int) {
+	if !q.Has("dial_timeout") {
+		*dial = time.Second
+	}
+	if !q.Has("read_timeout") {
+		*read = time.Second
+	}
+	if !q.Has("write_timeout") {
+		*write = time.Second
+	}
+	if !q.Has("max_retries") {
+		*retries = 1
+	}
 }
 
 // Store is the connection to Redis shared by the limiters, caches, token
