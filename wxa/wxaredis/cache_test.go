@@ -1,9 +1,12 @@
 package wxaredis_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -174,8 +177,14 @@ func TestQuotaHardStop(t *testing.T) {
 	srv := redistest.Start(t)
 	var ls []*wxaredis.Layers
 	var qs []*wxaredis.Quota
+	var logs lockedLog
 	for range 2 {
-		s := open(t, srv, 2)
+		s, err := wxaredis.Open(context.Background(), wxaredis.Config{URL: srv.URL(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		waitMode(t, s, wxaredis.ModeCluster)
 		q, err := s.NewQuota(context.Background(), wxaredis.QuotaConfig{AppID: appid, Limit: 10, StopAt: 9, Start: 6})
 		if err != nil {
 			t.Fatal(err)
@@ -201,6 +210,11 @@ func TestQuotaHardStop(t *testing.T) {
 	}
 	if n, err := qs[0].Used(context.Background()); n != 9 || err != nil {
 		t.Fatalf("Used = %d, %v; want 9", n, err)
+	}
+	// 8 of 10 crossed 80 %, 9 crossed 95 %: one warning each, cluster-wide.
+	warned := logs.String()
+	if strings.Count(warned, "quota of get/createQRCode running out") != 2 || !strings.Contains(warned, "used=8 limit=10 percent=80") || !strings.Contains(warned, "used=9 limit=10 percent=95") {
+		t.Fatalf("warnings:\n%s", warned)
 	}
 	// getUnlimited does not count and is not stopped.
 	if _, err := ls[0].LoadShared(context.Background(), req, "u", load); err != nil {
@@ -263,5 +277,59 @@ func TestClientsShareCodesAndCooldown(t *testing.T) {
 	}
 	if n := fake.Stats().CodeCalls["getUnlimited"]; n != 13 {
 		t.Fatalf("fake saw %d getUnlimited calls, want 13: none during the cooldown", n)
+	}
+}
+
+type lockedLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestCodesWithoutRedis: with Redis gone codes still load (memory first,
+// then the call), get calls are counted locally, and the count reaches
+// Redis once it is back.
+func TestCodesWithoutRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	s := open(t, srv, 1)
+	q, err := s.NewQuota(context.Background(), wxaredis.QuotaConfig{AppID: appid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := layers(t, s, func(c *wxaredis.CacheConfig) { c.Quota = q })
+	srv.Stop()
+	waitMode(t, s, wxaredis.ModeLocal)
+	r := wxa.CodeRequest{API: wxa.APIGet, Path: "pages/a?x=1"}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := l.LoadShared(ctx, r, r.Key(), func(context.Context) ([]byte, error) { return []byte("offline"), nil })
+	if err != nil || string(b) != "offline" {
+		t.Fatalf("LoadShared without Redis = %q, %v", b, err)
+	}
+	if err := l.Set(ctx, r.Key(), b); err != nil {
+		t.Fatalf("Set without Redis: %v", err)
+	}
+	if got, ok, err := l.Get(ctx, r.Key()); err != nil || !ok || string(got) != "offline" {
+		t.Fatalf("Get without Redis = %q, %v, %v", got, ok, err)
+	}
+	srv.Restart()
+	waitMode(t, s, wxaredis.ModeCluster)
+	r2 := wxa.CodeRequest{API: wxa.APIGet, Path: "pages/a?x=2"}
+	if _, err := l.LoadShared(ctx, r2, r2.Key(), func(context.Context) ([]byte, error) { return []byte("online"), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.Used(ctx); n != 2 || err != nil {
+		t.Fatalf("Used = %d, %v after one call offline and one online; want 2", n, err)
 	}
 }
