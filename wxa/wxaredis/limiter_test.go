@@ -68,7 +68,7 @@ func TestRateUnderLoad(t *testing.T) {
 	for i := range 12 {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				c, cancel := context.WithTimeout(ctx, 600*time.Millisecond)
+				c, cancel := context.WithTimeout(ctx, 1100*time.Millisecond)
 				err := ls[i%3].Wait(c)
 				cancel()
 				switch {

@@ -263,7 +263,7 @@ func (s *Store) beat(ctx context.Context) {
 	defer cancel()
 	now, err := s.rdb.Time(ctx).Result()
 	if err != nil {
-		if ctx.Err() == nil || errors.Is(err, context.DeadlineExceeded) {
+		if !errors.Is(err, context.Canceled) { // canceled: Close, not Redis
 			s.setMode(ModeLocal, err)
 		}
 		return
@@ -274,7 +274,9 @@ func (s *Store) beat(ctx context.Context) {
 	pipe.ZRemRangeByScore(ctx, s.regKey, "-inf", "("+strconv.FormatInt(stale, 10))
 	n := pipe.ZCard(ctx, s.regKey)
 	if _, err := pipe.Exec(ctx); err != nil {
-		s.setMode(ModeLocal, err)
+		if !errors.Is(err, context.Canceled) {
+			s.setMode(ModeLocal, err)
+		}
 		return
 	}
 	s.seen.Store(max(1, n.Val()))
