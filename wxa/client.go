@@ -209,12 +209,19 @@ func (c *Client) Code(ctx context.Context, req CodeRequest) (*Code, error) {
 	f, err := c.flights.Do(ctx, key, func(fctx context.Context) (fetched, error) {
 		fctx, cancel := context.WithTimeout(fctx, c.cfg.CallTimeout)
 		defer cancel()
+		// The shared fetch outlives any one caller, but whether a wait for
+		// the rate limit is worth it is the starting caller's to judge:
+		// a wait that cannot fit its deadline is refused at once (503
+		// with Retry-After) rather than held until the deadline (504).
+		if dl, ok := ctx.Deadline(); ok {
+			fctx = context.WithValue(fctx, waitDeadlineKey{}, dl)
+		}
 		// A fetch that ended just before this one began has stored its
 		// code: look again rather than pay for it twice.
 		if b, ok, err := c.cfg.Cache.Get(fctx, key); err == nil && ok {
 			return fetched{data: b, cached: true}, nil
 		}
-		b, err := c.fetch(fctx, req)
+		b, err := c.load(fctx, req, key)
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				// Only the fetch's own budget ends fctx with a deadline.
@@ -239,12 +246,35 @@ func (c *Client) Code(ctx context.Context, req CodeRequest) (*Code, error) {
 	return &Code{Data: f.data, Format: sniff(f.data), Cached: f.cached}, nil
 }
 
+// load fetches the code, through the shared cache's cluster-wide single
+// flight when the cache has one.
+func (c *Client) load(ctx context.Context, req CodeRequest, key string) ([]byte, error) {
+	fetch := func(ctx context.Context) ([]byte, error) { return c.fetch(ctx, req) }
+	if sl, ok := c.cfg.Cache.(SharedLoader); ok {
+		return sl.LoadShared(ctx, req, key, fetch)
+	}
+	return fetch(ctx)
+}
+
+type waitDeadlineKey struct{}
+
+// wait takes a slot of the rate limit within the deadline of the caller
+// that started the fetch, when it had one.
+func (c *Client) wait(ctx context.Context) error {
+	if dl, ok := ctx.Value(waitDeadlineKey{}).(time.Time); ok {
+		wctx, cancel := context.WithDeadline(ctx, dl)
+		defer cancel()
+		return c.cfg.Limiter.Wait(wctx)
+	}
+	return c.cfg.Limiter.Wait(ctx)
+}
+
 // fetch calls WeChat, retrying busy answers with backoff and a refused
 // token once with a fresh one.
 func (c *Client) fetch(ctx context.Context, req CodeRequest) ([]byte, error) {
 	tokenRetried := false
 	for attempt := 0; ; attempt++ {
-		if err := c.cfg.Limiter.Wait(ctx); err != nil {
+		if err := c.wait(ctx); err != nil {
 			return nil, err
 		}
 		tok, err := c.cfg.Tokens.Token(ctx)

@@ -25,6 +25,13 @@ const (
 	ClassBulk              // pregeneration and other batch work
 )
 
+func (c Class) String() string {
+	if c == ClassBulk {
+		return "bulk"
+	}
+	return "live"
+}
+
 type classKey struct{}
 
 // WithClass marks the calls made under ctx as class c. The mark reaches

@@ -108,10 +108,12 @@ func runPregen(ctx context.Context, sio stdio, args []string) int {
 		return fail(sio, err)
 	}
 	logger := slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	client, err := settings.newClient(logger, nil)
+	client, store, err := settings.service(ctx, logger, nil)
 	if err != nil {
 		return fail(sio, err)
 	}
+	defer closeStore(store)
+	ctx = wxa.WithClass(ctx, wxa.ClassBulk) // in cluster mode: the bulk sub-budget, never starving live requests
 	p := &pregen{client: client, base: base, total: len(lines), out: sio.err, file: *scenesFile}
 	p.tty = isTerminal(sio.err)
 	start := time.Now()

@@ -61,10 +61,11 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		log.Warn("no WeChat credentials (HAIBAO_WECHAT_APPID, HAIBAO_WECHAT_SECRET): codes come from a built-in fake WeChat and are plain QR codes, not real mini-program codes")
 	}
 	metrics := server.NewMetrics()
-	client, err := wcfg.newClient(log, metrics)
+	client, store, err := wcfg.service(ctx, log, metrics)
 	if err != nil {
 		return fail(sio, err)
 	}
+	defer closeStore(store)
 	loader, err := remote.New(cfg.Remote)
 	if err != nil {
 		return fail(sio, err)

@@ -65,6 +65,18 @@ func (e *env) megabytes(key string, dst *int64) {
 	}
 }
 
+// count reads a whole number of codes (0 or more).
+func (e *env) count(key string, dst *int64) {
+	if v := e.getenv(key); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			e.bad(key, "a whole number of codes", v)
+			return
+		}
+		*dst = n
+	}
+}
+
 func (e *env) duration(key string, dst *time.Duration) {
 	if v := e.getenv(key); v != "" {
 		d, err := time.ParseDuration(v)
@@ -121,6 +133,22 @@ type wechatConfig struct {
 	CacheDir       string    // HAIBAO_CACHE_DIR: the permanent code cache
 	DiskCacheBytes int64     // HAIBAO_CODE_CACHE_MB: bound of CacheDir
 	MemCacheBytes  int       // codes kept in memory in front of the disk
+	RateSet        bool      // HAIBAO_WECHAT_RATE was given (cluster mode has its own default)
+	Cluster        clusterConfig
+}
+
+// clusterConfig is cluster mode: several instances sharing WeChat state
+// through Redis. Zero values take wxaredis's defaults.
+type clusterConfig struct {
+	RedisURL    string        // HAIBAO_REDIS_URL; empty: no cluster mode
+	Topology    string        // HAIBAO_REDIS_TOPOLOGY: single, sentinel or cluster
+	Instances   int           // HAIBAO_INSTANCES: how many share the app (budget split when Redis is down)
+	Burst       int           // HAIBAO_WECHAT_BURST, default 100
+	BulkRate    int           // HAIBAO_WECHAT_BULK_RATE, default 1,500 a minute
+	SharedToken bool          // HAIBAO_WECHAT_SHARED_TOKEN=true shares the stable token too
+	QuotaStop   int64         // HAIBAO_WECHAT_QUOTA_STOP: refuse get/createQRCode at this count
+	QuotaUsed   int64         // HAIBAO_WECHAT_QUOTA_USED: count before haibao counted
+	Lease       time.Duration // HAIBAO_CODE_LOCK_LEASE, default 10s
 }
 
 // Default bounds of the code caches.
@@ -161,7 +189,18 @@ func readWechatConfig(getenv func(string) string) (wechatConfig, error) {
 		c.TokenMode = tokenMode(mode)
 	}
 	e.positiveInt("HAIBAO_WECHAT_RATE", &c.Rate)
+	c.RateSet = getenv("HAIBAO_WECHAT_RATE") != ""
 	e.megabytes("HAIBAO_CODE_CACHE_MB", &c.DiskCacheBytes)
+	cl := &c.Cluster
+	e.str("HAIBAO_REDIS_URL", &cl.RedisURL)
+	e.str("HAIBAO_REDIS_TOPOLOGY", &cl.Topology)
+	e.positiveInt("HAIBAO_INSTANCES", &cl.Instances)
+	e.positiveInt("HAIBAO_WECHAT_BURST", &cl.Burst)
+	e.positiveInt("HAIBAO_WECHAT_BULK_RATE", &cl.BulkRate)
+	e.boolean("HAIBAO_WECHAT_SHARED_TOKEN", &cl.SharedToken)
+	e.count("HAIBAO_WECHAT_QUOTA_STOP", &cl.QuotaStop)
+	e.count("HAIBAO_WECHAT_QUOTA_USED", &cl.QuotaUsed)
+	e.duration("HAIBAO_CODE_LOCK_LEASE", &cl.Lease)
 	if e.err != nil {
 		return c, badUsage(e.err)
 	}
@@ -191,6 +230,27 @@ func (c wechatConfig) Validate() error {
 	}
 	if c.DiskCacheBytes < 1 || c.MemCacheBytes < 0 {
 		return errors.New("HAIBAO_CODE_CACHE_MB must be at least 1")
+	}
+	return c.Cluster.Validate(c.TokenMode)
+}
+
+// errLegacyWithoutRedis: /cgi-bin/token retires the previous token on every
+// call, so instances fetching their own knock each other out.
+var errLegacyWithoutRedis = errors.New("HAIBAO_WECHAT_TOKEN_MODE=legacy with HAIBAO_INSTANCES above 1 needs HAIBAO_REDIS_URL: " +
+	"each instance would retire the others' tokens; use the stable token mode or share the token through Redis")
+
+// Validate checks the cluster settings against the token mode.
+func (c clusterConfig) Validate(mode tokenMode) error {
+	if c.RedisURL == "" && mode == tokenLegacy && c.Instances > 1 {
+		return errLegacyWithoutRedis
+	}
+	switch c.Topology {
+	case "", "single", "sentinel", "cluster":
+	default:
+		return fmt.Errorf("HAIBAO_REDIS_TOPOLOGY must be single, sentinel or cluster, got %q", c.Topology)
+	}
+	if c.Lease != 0 && c.Lease < 300*time.Millisecond {
+		return fmt.Errorf("HAIBAO_CODE_LOCK_LEASE must be at least 300ms, got %s", c.Lease)
 	}
 	return nil
 }

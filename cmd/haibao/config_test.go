@@ -33,7 +33,7 @@ func TestWechatConfigDefaultsAndEnv(t *testing.T) {
 		"HAIBAO_WECHAT_TOKEN_MODE": "legacy", "HAIBAO_WECHAT_RATE": "60", "HAIBAO_CACHE_DIR": "/tmp/codes", "HAIBAO_CODE_CACHE_MB": "5",
 	}))
 	want := wechatConfig{AppID: "wx1", Secret: "s", BaseURL: "http://127.0.0.1:9", TokenMode: tokenLegacy, Rate: 60,
-		CacheDir: "/tmp/codes", DiskCacheBytes: 5 << 20, MemCacheBytes: defaultCodeMemBytes}
+		CacheDir: "/tmp/codes", DiskCacheBytes: 5 << 20, MemCacheBytes: defaultCodeMemBytes, RateSet: true}
 	if err != nil || c != want || !c.Configured() {
 		t.Errorf("got %+v %v\nwant %+v", c, err, want)
 	}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/haibao/haibao/wxa"
+	"github.com/haibao/haibao/wxa/wxaredis"
+)
+
+// service builds the WeChat client of a long-running command: the usual
+// one, or in cluster mode one whose limiter, code cache and token sit in
+// Redis. The returned store is nil outside cluster mode; close it with
+// closeStore.
+func (s wechatConfig) service(ctx context.Context, log *slog.Logger, obs wxa.Observer) (*wxa.Client, *wxaredis.Store, error) {
+	cs := s.Cluster
+	if cs.RedisURL == "" {
+		c, err := s.newClient(log, obs)
+		return c, nil, err
+	}
+	store, err := wxaredis.Open(ctx, wxaredis.Config{URL: cs.RedisURL, Topology: wxaredis.Topology(cs.Topology), Instances: cs.Instances, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := clusterClient(ctx, store, cs, s, log, obs)
+	if err != nil {
+		_ = store.Close()
+		return nil, nil, err
+	}
+	log.Info("cluster mode: WeChat budget, codes and tokens shared through Redis", "mode", store.Mode().String(), "instances", store.Instances())
+	return client, store, nil
+}
+
+func clusterClient(ctx context.Context, store *wxaredis.Store, cs clusterConfig, s wechatConfig, log *slog.Logger, obs wxa.Observer) (*wxa.Client, error) {
+	perMinute := 0 // wxaredis's default, below WeChat's limit
+	if s.RateSet {
+		perMinute = s.Rate
+	}
+	lim, err := store.NewLimiter(wxaredis.LimiterConfig{AppID: s.AppID, PerMinute: perMinute, Burst: cs.Burst, BulkPerMinute: cs.BulkRate})
+	if err != nil {
+		return nil, err
+	}
+	quota, err := store.NewQuota(ctx, wxaredis.QuotaConfig{AppID: s.AppID, StopAt: cs.QuotaStop, Start: cs.QuotaUsed})
+	if err != nil {
+		return nil, err
+	}
+	disk, err := newDiskCache(s)
+	if err != nil {
+		return nil, fmt.Errorf("code cache %s: %w", s.CacheDir, err)
+	}
+	codes, err := store.NewCache(wxaredis.CacheConfig{AppID: s.AppID, Memory: wxa.NewMemoryCache(s.MemCacheBytes), Disk: disk,
+		Lease: cs.Lease, Limiter: lim, Quota: quota})
+	if err != nil {
+		return nil, err
+	}
+	cfg := wxa.Config{AppID: s.AppID, Secret: s.Secret, BaseURL: s.BaseURL, Cache: codes, Limiter: lim, Observer: obs, Logger: log}
+	if s.TokenMode == tokenLegacy || cs.SharedToken {
+		tokens, err := store.NewTokens(wxaredis.TokenConfig{Legacy: s.TokenMode == tokenLegacy,
+			TokenConfig: wxa.TokenConfig{AppID: s.AppID, Secret: s.Secret, BaseURL: s.BaseURL, Observer: obs}})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Tokens = tokens
+	}
+	return wxa.New(cfg)
+}
+
+// closeStore closes a store from wechatService, if there is one.
+func closeStore(s *wxaredis.Store) {
+	if s != nil {
+		_ = s.Close()
+	}
+}
