@@ -14,12 +14,23 @@ import (
 func runValidate(ctx context.Context, sio stdio, args []string) int {
 	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fl.SetOutput(sio.err)
+	format := fl.String("format", "png", "output format the lint judges codes for: png, jpeg or webp")
+	quality := fl.Int("quality", poster.DefaultQuality, "JPEG/WebP quality the lint judges codes for, 1-100")
 	fl.Usage = func() {
-		fmt.Fprintln(sio.err, "usage: haibao validate [PATH...]   (files or folders; default: the layouts folder)")
-		fmt.Fprintln(sio.err, "Prints file:line:col: message for each problem and exits 1 if there are any.")
+		fmt.Fprintln(sio.err, "usage: haibao validate [--format png|jpeg|webp] [--quality 1-100] [PATH...]   (files or folders; default: the layouts folder)")
+		fmt.Fprintln(sio.err, "Prints file:line:col: message for each problem, then lints each layout with its sample and stress data")
+		fmt.Fprintln(sio.err, "(file:line:col: severity rule: message). Exits 1 if there are problems or lint errors.")
+		fl.PrintDefaults()
 	}
 	if code, done := parseFlags(fl, args); done {
 		return code
+	}
+	f, err := poster.ParseFormat(*format)
+	if err != nil {
+		return usageError(sio, fl, "--format: "+err.Error())
+	}
+	if *quality < 1 || *quality > 100 {
+		return usageError(sio, fl, "--quality must be from 1 to 100")
 	}
 	engine, err := newEngine(sio)
 	if err != nil {
@@ -27,6 +38,8 @@ func runValidate(ctx context.Context, sio stdio, args []string) int {
 	}
 	paths := fl.Args()
 	var problems []poster.Problem
+	var findings []string
+	lintErrors := 0
 	count := 0
 	check := func(l *poster.Layout, folder string) {
 		count++
@@ -38,6 +51,17 @@ func runValidate(ctx context.Context, sio stdio, args []string) int {
 			return
 		}
 		res.Release()
+		fs, err := engine.LintLayout(ctx, l, poster.LintOptions{Format: f, Quality: *quality})
+		if err != nil {
+			problems = append(problems, poster.Problem{File: join(folder, l.File), Line: 1, Col: 1, Message: "lint: " + err.Error()})
+			return
+		}
+		for _, fd := range fs {
+			if fd.Severity == poster.SeverityError {
+				lintErrors++
+			}
+			findings = append(findings, fmt.Sprintf("%s:%d:%d: %s %s: %s (%s data)", join(folder, l.File), fd.Line, fd.Col, fd.Severity, fd.Rule, fd.Message, fd.Case))
+		}
 	}
 	collect := func(err error, folder string) bool {
 		var ve *poster.ValidationError
@@ -90,11 +114,14 @@ func runValidate(ctx context.Context, sio stdio, args []string) int {
 	for _, p := range problems {
 		fmt.Fprintln(sio.out, p.String())
 	}
-	if len(problems) > 0 {
-		fmt.Fprintf(sio.err, "%d problem(s)\n", len(problems))
+	for _, fd := range findings {
+		fmt.Fprintln(sio.out, fd)
+	}
+	if len(problems) > 0 || lintErrors > 0 {
+		fmt.Fprintf(sio.err, "%d problem(s), %d lint error(s), %d finding(s) in all\n", len(problems), lintErrors, len(findings))
 		return exitFailure
 	}
-	fmt.Fprintf(sio.err, "%d layout(s) ok\n", count)
+	fmt.Fprintf(sio.err, "%d layout(s) ok, %d lint finding(s) below error\n", count, len(findings))
 	return exitOK
 }
 
