@@ -91,6 +91,8 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		return code
 	}
 	log := slog.New(slog.NewJSONHandler(sio.err, nil))
+	build := readBuildInfo()
+	log.Info("haibao build", build.logAttrs()...)
 	cfg, imageHosts, err := serviceConfig(sio)
 	if err != nil {
 		return fail(sio, err)
@@ -112,6 +114,7 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		log.Warn("no WeChat credentials (HAIBAO_WECHAT_APPID, HAIBAO_WECHAT_SECRET): codes come from a built-in fake WeChat and are plain QR codes, not real mini-program codes")
 	}
 	metrics := server.NewMetrics()
+	metrics.SetBuildInfo(build.Version, build.Commit, build.GoVersion, build.JPEG, build.PNG, build.WebP)
 	client, err := settings.Client(log, metrics)
 	if err != nil {
 		return fail(sio, err)
