@@ -68,7 +68,7 @@ const (
 	// smallest files, right for photos.
 	Subsampling420 Subsampling = iota
 	// Subsampling444 keeps colour at full resolution: sharper saturated
-	// text such as red prices, for about a third more bytes.
+	// text such as red prices, for about a fifth more bytes.
 	Subsampling444
 )
 

@@ -12,7 +12,7 @@ type JPEGOptions struct {
 	Quality int // 1–100
 	// FullChroma keeps colour at full resolution (4:4:4) instead of half
 	// each way (4:2:0): sharper saturated text such as red prices, for
-	// about a third more bytes. The pure-Go encoder always writes 4:2:0.
+	// about a fifth more bytes. The pure-Go encoder always writes 4:2:0.
 	FullChroma bool
 	// Optimize builds Huffman tables for this image: a few percent
 	// smaller, a little slower. The pure-Go encoder ignores it.
