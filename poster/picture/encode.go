@@ -73,18 +73,7 @@ func straightAlpha(img *image.RGBA) *image.NRGBA {
 	for y := 0; y < b.Dy(); y++ {
 		src := img.Pix[img.PixOffset(b.Min.X, b.Min.Y+y):][:4*b.Dx()]
 		dst := out.Pix[y*out.Stride:][:4*b.Dx()]
-		for i := 0; i < len(src); i += 4 {
-			switch a := uint32(src[i+3]); a {
-			case 255:
-				copy(dst[i:i+4], src[i:i+4])
-			case 0:
-			default:
-				dst[i+0] = uint8((uint32(src[i+0])*255 + a/2) / a)
-				dst[i+1] = uint8((uint32(src[i+1])*255 + a/2) / a)
-				dst[i+2] = uint8((uint32(src[i+2])*255 + a/2) / a)
-				dst[i+3] = uint8(a)
-			}
-		}
+		unpremultiplyRow(dst, src)
 	}
 	return out
 }
