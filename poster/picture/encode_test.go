@@ -240,3 +240,26 @@ func BenchmarkEncode(b *testing.B) {
 		})
 	}
 }
+
+// The whole poster spans several IDAT chunks; PNG must give back every
+// pixel exactly.
+func TestEncodePNGExact(t *testing.T) {
+	src := samplePoster(t)
+	var b bytes.Buffer
+	if err := EncodePNG(&b, src); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() < 2*pngChunkSize {
+		t.Fatalf("only %d bytes: the test needs several chunks", b.Len())
+	}
+	img, err := png.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := meanDiff(src, img); d != 0 {
+		t.Errorf("mean difference %.3f, want 0", d)
+	}
+	if _, ok := img.(*image.RGBA); ok {
+		t.Error("an opaque poster was written with alpha")
+	}
+}
