@@ -216,6 +216,10 @@ func BenchmarkEncode(b *testing.B) {
 		{"jpeg-q90-444", func(w *bytes.Buffer) error { return EncodeJPEG(w, src, JPEGOptions{Quality: 90, FullChroma: true}) }},
 		{"jpeg-q90-optimize", func(w *bytes.Buffer) error { return EncodeJPEG(w, src, JPEGOptions{Quality: 90, Optimize: true}) }},
 		{"png", func(w *bytes.Buffer) error { return EncodePNG(w, src) }},
+		// What haibao used before, for comparison.
+		{"png-image-png-bestspeed", func(w *bytes.Buffer) error {
+			return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, src)
+		}},
 		{"webp-lossless", func(w *bytes.Buffer) error { return EncodeWebP(w, src, WebPOptions{Lossless: true, Effort: 1}) }},
 	}
 	for effort := 0; effort <= 6; effort++ {
@@ -230,12 +234,14 @@ func BenchmarkEncode(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			var buf bytes.Buffer
 			b.ReportAllocs()
+			cpu := cpuTime()
 			for b.Loop() {
 				buf.Reset()
 				if err := c.enc(&buf); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 			b.ReportMetric(float64(buf.Len()), "bytes")
 		})
 	}
