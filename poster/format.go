@@ -59,3 +59,33 @@ func (f Format) Ext() string {
 func (f Format) ContentType() string {
 	return "image/" + f.String()
 }
+
+// Subsampling is how much colour detail a JPEG keeps.
+type Subsampling int
+
+const (
+	// Subsampling420 stores colour at half resolution each way: the
+	// smallest files, right for photos.
+	Subsampling420 Subsampling = iota
+	// Subsampling444 keeps colour at full resolution: sharper saturated
+	// text such as red prices, for about a fifth more bytes.
+	Subsampling444
+)
+
+// ParseSubsampling reads "420" or "444"; empty means 420.
+func ParseSubsampling(s string) (Subsampling, error) {
+	switch strings.TrimSpace(s) {
+	case "", "420":
+		return Subsampling420, nil
+	case "444":
+		return Subsampling444, nil
+	}
+	return 0, fmt.Errorf("unknown subsampling %q (want 420 or 444)", s)
+}
+
+func (s Subsampling) String() string {
+	if s == Subsampling444 {
+		return "444"
+	}
+	return "420"
+}

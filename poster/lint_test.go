@@ -1,9 +1,11 @@
 package poster
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image/color"
+	"image/jpeg"
 	"os"
 	"reflect"
 	"sort"
@@ -252,3 +254,30 @@ func TestMissingGlyphsAndPunctuation(t *testing.T) {
 		t.Errorf("findings %v %+v", got, fs)
 	}
 }
+
+func TestResultEncodeFlattensOntoLayoutColour(t *testing.T) {
+	e := testEngine(t)
+	l, err := e.ParseLayout(fstest.MapFS{}, "t.yaml", []byte("canvas: {width: 16, height: 16, flatten: '#204080'}\nelements: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Render(context.Background(), l, nil, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Release()
+	var b bytes.Buffer
+	if err := res.Encode(&b, EncodeOptions{Format: JPEG, Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, g, bl, _ := img.At(8, 8).RGBA()
+	if d := func(a uint32, want int) int { return int(a>>8) - want }; abs(d(r, 0x20)) > 4 || abs(d(g, 0x40)) > 4 || abs(d(bl, 0x80)) > 4 {
+		t.Errorf("flattened to %d,%d,%d, want #204080", r>>8, g>>8, bl>>8)
+	}
+}
+
+func abs(v int) int { return max(v, -v) }

@@ -302,7 +302,7 @@ func (p *Preview) render(w http.ResponseWriter, r *http.Request) {
 	}
 	defer res.Release()
 	var buf bytes.Buffer
-	if err := poster.Encode(&buf, res.Image, f, poster.DefaultQuality); err != nil {
+	if err := res.Encode(&buf, poster.EncodeOptions{Format: f}); err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 		return
 	}

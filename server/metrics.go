@@ -20,6 +20,7 @@ type Metrics struct {
 	outputCache   *prometheus.CounterVec
 	tokens        *prometheus.CounterVec
 	queue         prometheus.Gauge
+	buildInfo     *prometheus.GaugeVec
 }
 
 // NewMetrics registers the metrics on a fresh registry, with Go and process
@@ -49,10 +50,20 @@ func NewMetrics() *Metrics {
 		queue: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "haibao_render_queue", Help: "Requests waiting for a render slot.",
 		}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "haibao_build_info", Help: "Always 1; the labels say what this binary is and which image encoders it uses.",
+		}, []string{"version", "commit", "go_version", "jpeg", "png", "webp"}),
 	}
-	m.reg.MustRegister(m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens, m.queue,
+	m.reg.MustRegister(m.buildInfo, m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens, m.queue,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
+}
+
+// SetBuildInfo publishes haibao_build_info with the given labels:
+// version, commit, go_version, jpeg, png, webp.
+func (m *Metrics) SetBuildInfo(version, commit, goVersion, jpeg, png, webp string) {
+	m.buildInfo.Reset()
+	m.buildInfo.WithLabelValues(version, commit, goVersion, jpeg, png, webp).Set(1)
 }
 
 func (m *Metrics) UpstreamCall(api wxa.API, errcode int, _ time.Duration) {

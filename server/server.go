@@ -117,6 +117,10 @@ type renderRequest struct {
 	Format  string         `json:"format"`
 	Quality int            `json:"quality"`
 	Scale   float64        `json:"scale"`
+
+	Subsampling string `json:"subsampling"` // JPEG: 420 (default) or 444
+	Effort      *int   `json:"effort"`      // WebP: 0–6, default poster.DefaultEffort
+	Lossless    bool   `json:"lossless"`    // WebP: lossless
 }
 
 func (s *Server) layout(name string) (*poster.Layout, error) {
@@ -224,6 +228,10 @@ func (s *Server) render(c *gin.Context, l *poster.Layout, req renderRequest) {
 		abort(c, newError(http.StatusBadRequest, CodeInvalidData, "quality must be from 1 to 100"))
 		return
 	}
+	if err := req.checkEncoding(); err != nil {
+		abort(c, err)
+		return
+	}
 	if req.Scale < 0 || req.Scale > s.cfg.MaxScale {
 		abort(c, newError(http.StatusBadRequest, CodeInvalidData, "scale must be greater than 0 and at most %g", s.cfg.MaxScale))
 		return
@@ -300,7 +308,7 @@ func (s *Server) renderBytes(ctx context.Context, l *poster.Layout, req renderRe
 	}
 	defer res.Release()
 	var buf bytes.Buffer
-	if err := poster.Encode(&buf, res.Image, f, req.Quality); err != nil {
+	if err := res.Encode(&buf, req.encodeOptions(f)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -311,7 +319,7 @@ func (s *Server) renderBytes(ctx context.Context, l *poster.Layout, req renderRe
 func (s *Server) etag(l *poster.Layout, req renderRequest, f poster.Format) string {
 	h := sha256.New()
 	data, _ := json.Marshal(req.Data) // map keys sorted: canonical
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%g\x00", l.Name, l.Digest, f, req.Quality, req.Scale)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%g\x00%s\x00", l.Name, l.Digest, f, req.Quality, req.Scale, req.encodingKey(f))
 	h.Write(data)
 	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
 }

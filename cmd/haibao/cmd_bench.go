@@ -27,9 +27,16 @@ type benchResult struct {
 	P95MS        float64 `json:"p95_ms"`
 	MinMS        float64 `json:"min_ms"`
 	RenderMS     float64 `json:"render_median_ms"`
+	EncodeMS     float64 `json:"encode_median_ms"`
 	Bytes        int     `json:"bytes"`
 	AllocMBPerOp float64 `json:"alloc_mb_per_op"`
 	AllocsPerOp  float64 `json:"allocs_per_op"`
+
+	Subsampling string    `json:"subsampling,omitempty"`
+	Effort      *int      `json:"effort,omitempty"`
+	Lossless    bool      `json:"lossless,omitempty"`
+	Optimize    bool      `json:"optimize,omitempty"`
+	Build       buildInfo `json:"build"`
 }
 
 func runBench(ctx context.Context, sio stdio, args []string) int {
@@ -43,6 +50,7 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 	scale := fl.Float64("scale", 0, "pixel ratio (default: the layout's scale)")
 	procs := fl.Int("procs", 1, "GOMAXPROCS while measuring (1 measures one core)")
 	dir := fl.String("layouts", "", "layouts folder (default: ./layouts when present, else the embedded samples)")
+	enc := addEncodeFlags(fl)
 	fl.Usage = func() {
 		fmt.Fprintln(sio.err, "usage: haibao bench --layout NAME [--n 50] [--format jpeg] [--data FILE]")
 		fl.PrintDefaults()
@@ -69,6 +77,10 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 	if err := checkScale(fl, *scale); err != nil {
 		return usageError(sio, fl, err.Error())
 	}
+	opt, err := enc.options(f, *quality)
+	if err != nil {
+		return usageError(sio, fl, err.Error())
+	}
 	engine, l, values, err := renderInputs(sio, *layout, *dir, *data)
 	if err != nil {
 		return fail(sio, err)
@@ -78,21 +90,22 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 
 	var buf bytes.Buffer
 	var w, h int
-	once := func() (total, render time.Duration, err error) {
+	once := func() (total, render, encode time.Duration, err error) {
 		start := time.Now()
 		res, err := engine.Render(ctx, l, values, poster.RenderOptions{Scale: *scale})
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		mid := time.Now()
 		buf.Reset()
-		err = poster.Encode(&buf, res.Image, f, *quality)
+		err = res.Encode(&buf, opt)
+		end := time.Now()
 		w, h = res.Image.Bounds().Dx(), res.Image.Bounds().Dy()
 		res.Release()
-		return time.Since(start), mid.Sub(start), err
+		return end.Sub(start), mid.Sub(start), end.Sub(mid), err
 	}
 	for range 3 {
-		if _, _, err := once(); err != nil {
+		if _, _, _, err := once(); err != nil {
 			if msg := scaleProblem(err); msg != "" {
 				return usageError(sio, fl, msg)
 			}
@@ -104,16 +117,18 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 	runtime.ReadMemStats(&before)
 	totals := make([]float64, *n)
 	renders := make([]float64, *n)
+	encodes := make([]float64, *n)
 	for i := range *n {
-		t, r, err := once()
+		t, r, e, err := once()
 		if err != nil {
 			return fail(sio, err)
 		}
-		totals[i], renders[i] = ms(t), ms(r)
+		totals[i], renders[i], encodes[i] = ms(t), ms(r), ms(e)
 	}
 	runtime.ReadMemStats(&after)
 	sort.Float64s(totals)
 	sort.Float64s(renders)
+	sort.Float64s(encodes)
 	out := benchResult{
 		Layout: l.Name, Format: f.String(), Quality: *quality, Scale: *scale, N: *n, Procs: *procs,
 		Width: w, Height: h,
@@ -121,9 +136,17 @@ func runBench(ctx context.Context, sio stdio, args []string) int {
 		P95MS:        round2(percentile(totals, 0.95)),
 		MinMS:        round2(totals[0]),
 		RenderMS:     round2(percentile(renders, 0.5)),
+		EncodeMS:     round2(percentile(encodes, 0.5)),
 		Bytes:        buf.Len(),
 		AllocMBPerOp: round2(float64(after.TotalAlloc-before.TotalAlloc) / float64(*n) / (1 << 20)),
 		AllocsPerOp:  float64((after.Mallocs - before.Mallocs) / uint64(*n)),
+		Build:        readBuildInfo(),
+	}
+	switch f {
+	case poster.JPEG:
+		out.Subsampling, out.Optimize = opt.Subsampling.String(), opt.Optimize
+	case poster.WebP:
+		out.Effort, out.Lossless = opt.Effort, opt.Lossless
 	}
 	if out.Scale == 0 {
 		out.Scale = l.Scale

@@ -76,7 +76,7 @@ func runCode(ctx context.Context, sio stdio, args []string) int {
 		}
 		f, _ := poster.ParseFormat(format)
 		var buf bytes.Buffer
-		if err := poster.Encode(&buf, img, f, 95); err != nil {
+		if err := poster.EncodeImage(&buf, img, poster.EncodeOptions{Format: f, Quality: 95}); err != nil {
 			return fail(sio, err)
 		}
 		data = buf.Bytes()

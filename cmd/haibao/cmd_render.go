@@ -26,6 +26,7 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 	quality := fl.Int("quality", poster.DefaultQuality, "JPEG/WebP quality, 1-100")
 	scale := fl.Float64("scale", 0, "pixel ratio (default: the layout's scale)")
 	dir := fl.String("layouts", "", "layouts folder (default: ./layouts when present, else the embedded samples)")
+	enc := addEncodeFlags(fl)
 	fl.Usage = func() {
 		fmt.Fprintln(sio.err, "usage: haibao render --layout NAME|PATH [--data FILE.json|-] [--out FILE] [--format png|jpeg|webp] [--quality 1-100] [--scale F] [--layouts DIR]")
 		fl.PrintDefaults()
@@ -56,6 +57,10 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 		}
 	}
 
+	opt, err := enc.options(f, *quality)
+	if err != nil {
+		return usageError(sio, fl, err.Error())
+	}
 	engine, l, values, err := renderInputs(sio, *layout, *dir, *data)
 	if err != nil {
 		return fail(sio, err)
@@ -68,7 +73,7 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 		return fail(sio, err)
 	}
 	defer res.Release()
-	encode := func(w io.Writer) error { return poster.Encode(w, res.Image, f, *quality) }
+	encode := func(w io.Writer) error { return res.Encode(w, opt) }
 	if *out == "" || *out == "-" {
 		// Encode fully before writing, so a failure leaves stdout empty.
 		var buf bytes.Buffer

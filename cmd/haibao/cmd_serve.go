@@ -47,6 +47,8 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		return usageError(sio, fl, "--preview (HAIBAO_PREVIEW) needs a layouts folder to show: give --layouts DIR")
 	}
 	log := slog.New(slog.NewJSONHandler(sio.err, nil))
+	build := readBuildInfo()
+	log.Info("haibao build", build.logAttrs()...)
 	wcfg := cfg.WeChat
 	if !wcfg.Configured() {
 		// Development mode: an in-process fake answers with plain QR codes.
@@ -61,6 +63,7 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		log.Warn("no WeChat credentials (HAIBAO_WECHAT_APPID, HAIBAO_WECHAT_SECRET): codes come from a built-in fake WeChat and are plain QR codes, not real mini-program codes")
 	}
 	metrics := server.NewMetrics()
+	metrics.SetBuildInfo(build.Version, build.Commit, build.GoVersion, build.JPEG, build.PNG, build.WebP)
 	client, store, err := wcfg.service(ctx, log, metrics)
 	if err != nil {
 		return fail(sio, err)

@@ -67,6 +67,7 @@ func commands() []command {
 		{"code", "fetch one mini-program code image", runCode},
 		{"pregen", "pre-generate mini-program codes into the cache", runPregen},
 		{"fake-wechat", "run the fake WeChat API server for tests and development", runFakeWechat},
+		{"version", "print the build: version, commit, Go and image encoders", runVersion},
 	}
 }
 

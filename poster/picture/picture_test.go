@@ -119,7 +119,7 @@ func TestDecodeFormatsAndLimits(t *testing.T) {
 	png.Encode(&pngB, src)
 	gif.Encode(&gifB, src, nil)
 	var webpB bytes.Buffer
-	if err := Encode(&webpB, src, "webp", 90); err != nil {
+	if err := EncodeWebP(&webpB, rgbaOf(src), WebPOptions{Quality: 90, Effort: 4}); err != nil {
 		t.Fatal(err)
 	}
 	jpg := encodeJPEG(t, src)
@@ -235,33 +235,6 @@ func TestDrawRoundedCircle(t *testing.T) {
 	}
 }
 
-func TestEncodeRoundTrip(t *testing.T) {
-	src := photo(200, 150)
-	sizes := map[string]int{}
-	for _, f := range []string{"png", "jpeg", "webp"} {
-		for _, q := range []int{40, 95} {
-			var b bytes.Buffer
-			if err := Encode(&b, src, f, q); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			img, format, err := DecodeBytes(b.Bytes(), Limits{})
-			if err != nil || format != f || img.Bounds().Size() != src.Bounds().Size() {
-				t.Fatalf("%s q%d: %q %v %v", f, q, format, img.Bounds(), err)
-			}
-			sizes[f+string(rune('0'+q/10))] = b.Len()
-		}
-	}
-	if sizes["jpeg4"] >= sizes["jpeg9"] || sizes["webp4"] >= sizes["webp9"] {
-		t.Errorf("quality does not change size: %v", sizes)
-	}
-	if err := Encode(&bytes.Buffer{}, src, "tiff", 90); err == nil {
-		t.Error("tiff accepted")
-	}
-	if err := Encode(&bytes.Buffer{}, src, "jpeg", 0); err == nil {
-		t.Error("quality 0 accepted")
-	}
-}
-
 // photo makes a smooth, photo-like test image.
 func photo(w, h int) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
@@ -274,22 +247,6 @@ func photo(w, h int) *image.RGBA {
 		}
 	}
 	return img
-}
-
-func BenchmarkEncode(b *testing.B) {
-	src := photo(750, 1334)
-	for _, f := range []string{"jpeg", "png", "webp"} {
-		b.Run(f, func(b *testing.B) {
-			var buf bytes.Buffer
-			b.ReportAllocs()
-			for b.Loop() {
-				buf.Reset()
-				if err := Encode(&buf, src, f, 90); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }
 
 func BenchmarkFittedCover(b *testing.B) {
