@@ -1,0 +1,240 @@
+package editor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds Debian's Chromium. Without it the browser tests are
+// skipped on a developer's machine and fail in CI.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (apt-get install -y chromium)")
+	}
+	t.Skip("chromium is not installed")
+	return ""
+}
+
+// Limits for polling: generous, for a busy machine under -race.
+const within = 60 * time.Second
+
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+	dir string
+}
+
+func newBrowser(t *testing.T) *browser {
+	exe := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b.shot(filepath.Join("testdata", "failed", t.Name()+".png"))
+		}
+	})
+	return b
+}
+
+func (b *browser) shot(path string) {
+	sctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)); err == nil {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		os.WriteFile(path, png, 0o644)
+	}
+}
+
+func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *browser) eval(js string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](js))
+}
+
+// poll waits until the expression is true.
+func (b *browser) poll(what, expr string) {
+	b.t.Helper()
+	pctx, cancel := context.WithTimeout(b.ctx, within)
+	defer cancel()
+	if ok, err := chromedp.Run(pctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil || !ok {
+		b.t.Fatalf("%s: not seen within %s (%v)", what, within, err)
+	}
+}
+
+func (b *browser) idle() { b.t.Helper(); b.poll("editor idle", `window.editorIdle && window.editorIdle()`) }
+
+// waitFile waits until the file differs from old and the page is idle.
+func (b *browser) waitFile(path string, old []byte) []byte {
+	b.t.Helper()
+	for i := 0; i < int(within/(50*time.Millisecond)); i++ {
+		cur, _ := os.ReadFile(path)
+		if string(cur) != string(old) {
+			b.idle()
+			cur, _ = os.ReadFile(path)
+			return cur
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	state, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`JSON.stringify({sel: editor.sel, pending: editor.pending, conflict: editor.conflict, status: document.getElementById('status').textContent, error: document.getElementById('error').textContent, active: document.activeElement.tagName + " " + document.activeElement.type + " " + document.activeElement.name})`))
+	b.t.Fatalf("%s did not change within %s; page: %s", path, within, state)
+	return nil
+}
+
+// screenAt is where the point (x, y) of the layout is on the screen.
+func (b *browser) screenAt(x, y float64) (float64, float64) {
+	b.t.Helper()
+	p, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(() => { const r = document.getElementById('overlay').getBoundingClientRect(); return [r.left + %g * editor.zoom, r.top + %g * editor.zoom]; })()`, x, y)))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return p[0], p[1]
+}
+
+// drag presses at (x, y) screen pixels, moves by (dx, dy) in steps and
+// lets go; before letting go it runs during, if any.
+func (b *browser) drag(x, y, dx, dy float64, during func()) {
+	b.t.Helper()
+	b.do(chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	const steps = 5
+	for i := 1; i <= steps; i++ {
+		b.do(chromedp.MouseEvent(chromedp.MouseMoved, x+dx*float64(i)/steps, y+dy*float64(i)/steps, chromedp.ButtonLeft))
+	}
+	if during != nil {
+		during()
+	}
+	b.do(chromedp.MouseEvent(chromedp.MouseReleased, x+dx, y+dy, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+}
+
+func (b *browser) open(url string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(url))
+	b.poll("poster drawn", `window.editorIdle && window.editorIdle() && document.getElementById('poster').naturalWidth > 0`)
+}
+
+func wantDiff(t *testing.T, what string, a, b []byte, want ...string) {
+	t.Helper()
+	if got := lineDiff(a, b); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("%s: diff\n%s\nwant\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestBrowserEditInvite drives the editor in Chromium on a sample layout:
+// a drag at 50% zoom moves the element by exactly the screen distance in
+// layout units and changes only its x and y lines; a colour picked in the
+// panel changes one line; undo gives back the original bytes.
+func TestBrowserEditInvite(t *testing.T) {
+	dir := copyLayouts(t)
+	srv := newServer(t, dir)
+	b := newBrowser(t)
+	file := filepath.Join(dir, "invite.yaml")
+	orig, _ := os.ReadFile(file)
+
+	b.open(srv.URL + "/#invite")
+	b.eval(`editorSetZoom(0.5); document.getElementById('snap').checked = false`)
+	// (50, 450) lies on the card and on nothing drawn above it.
+	x, y := b.screenAt(50, 450)
+	b.drag(x, y, 30, 20, nil)
+	moved := b.waitFile(file, orig)
+	wantDiff(t, "drag by (30, 20) screen pixels at 50%", orig, moved,
+		"-    x: 40", "-    y: 200", "+    x: 100", "+    y: 240")
+	b.poll("card selected", `document.querySelector('#tree li.sel') && document.querySelector('#tree li.sel').textContent === 'rectcard'`)
+
+	b.eval(`(() => { const p = document.querySelector('#props [name="fill-picker"]'); p.value = '#123456'; p.dispatchEvent(new Event('change')); })()`)
+	coloured := b.waitFile(file, moved)
+	wantDiff(t, "colour from the picker", moved, coloured, `-    fill: "#ffffff"`, `+    fill: "#123456"`)
+
+	if out := os.Getenv("HAIBAO_EDITOR_SCREENSHOT"); out != "" {
+		b.shot(out)
+	}
+
+	b.eval(`document.getElementById('undo').click()`)
+	back := b.waitFile(file, coloured)
+	if string(back) != string(moved) {
+		t.Fatalf("first undo:\n%s", strings.Join(lineDiff(moved, back), "\n"))
+	}
+	b.eval(`document.getElementById('undo').click()`)
+	back = b.waitFile(file, moved)
+	if string(back) != string(orig) {
+		t.Fatalf("second undo is not the original file:\n%s", strings.Join(lineDiff(orig, back), "\n"))
+	}
+	b.eval(`document.getElementById('redo').click()`)
+	if again := b.waitFile(file, orig); string(again) != string(moved) {
+		t.Fatalf("redo:\n%s", strings.Join(lineDiff(moved, again), "\n"))
+	}
+}
+
+// TestBrowserSnapAndConflict: dragging b's left edge to within 3 units of
+// a's right edge snaps it there, with a guide drawn during the drag; a
+// save from another program makes the next edit a conflict that leaves
+// the file alone, until the page reloads it.
+func TestBrowserSnapAndConflict(t *testing.T) {
+	dir := copyLayouts(t)
+	srv := newServer(t, dir)
+	b := newBrowser(t)
+	file := filepath.Join(dir, "snap.yaml")
+	orig, _ := os.ReadFile(file)
+
+	b.open(srv.URL + "/#snap")
+	b.eval(`editorSetZoom(1)`)
+	x, y := b.screenAt(275, 280)
+	guides := 0
+	b.drag(x, y, -107, 2, func() {
+		n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll('#overlay .guide.v').length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		guides = n
+	})
+	snapped := b.waitFile(file, orig)
+	// 250 - 107 = 143 snaps to 140, a's right edge; y moves by 2 and
+	// snaps to nothing.
+	wantDiff(t, "snapped drag", orig, snapped, "-    x: 250", "-    y: 250", "+    x: 140", "+    y: 252")
+	if guides != 1 {
+		t.Errorf("%d vertical guides during the drag, want 1", guides)
+	}
+
+	// Another program saves the file.
+	outside := append(append([]byte(nil), snapped...), "# saved by a text editor\n"...)
+	if err := os.WriteFile(file, outside, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.eval(`document.getElementById('overlay').focus(); window.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight'}))`)
+	b.poll("conflict shown", `!document.getElementById('conflict').hidden && document.getElementById('status').textContent === 'conflict'`)
+	b.idle()
+	if cur, _ := os.ReadFile(file); string(cur) != string(outside) {
+		t.Fatalf("the file was overwritten after a conflict:\n%s", cur)
+	}
+	b.eval(`document.getElementById('reload').click()`)
+	b.poll("conflict gone", `document.getElementById('conflict').hidden && editor.st.source.endsWith('# saved by a text editor\n')`)
+	b.idle()
+	b.eval(`editor.sel = 1; window.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', shiftKey: true}))`)
+	after := b.waitFile(file, outside)
+	wantDiff(t, "nudge after reload", outside, after, "-    x: 140", "+    x: 150")
+}
