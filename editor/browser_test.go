@@ -174,6 +174,14 @@ func TestBrowserEditInvite(t *testing.T) {
 		b.shot(out)
 	}
 
+	// Stress data: the event field gets its long stress value; the file
+	// is not touched.
+	b.eval(`(() => { const c = document.getElementById('case'); c.value = c.options[1].value; c.dispatchEvent(new Event('change')); })()`)
+	b.poll("stress data drawn", `editorIdle() && editor.render.data.event !== editor.st.sample.event && document.querySelector('#fields li .val').textContent !== ''`)
+	if cur, _ := os.ReadFile(file); string(cur) != string(coloured) {
+		t.Fatal("switching data changed the file")
+	}
+
 	b.eval(`document.getElementById('undo').click()`)
 	back := b.waitFile(file, coloured)
 	if string(back) != string(moved) {
@@ -220,6 +228,30 @@ func TestBrowserSnapAndConflict(t *testing.T) {
 		t.Errorf("%d vertical guides during the drag, want 1", guides)
 	}
 
+	// Resize with the corner handle: width and height change, nothing else.
+	hx, hy := b.screenAt(140+50, 252+60)
+	b.drag(hx, hy, 10, 20, nil)
+	resized := b.waitFile(file, snapped)
+	wantDiff(t, "resize", snapped, resized, "-    width: 50", "-    height: 60", "+    width: 60", "+    height: 80")
+
+	// Drag b above a in the element list: z-order changes, and both
+	// elements' bytes move intact.
+	b.eval(`(() => { const lis = document.querySelectorAll('#tree li'); const dt = new DataTransfer();
+		lis[1].dispatchEvent(new DragEvent('dragstart', {dataTransfer: dt, bubbles: true}));
+		lis[0].dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+		lis[0].dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})); })()`)
+	reordered := b.waitFile(file, resized)
+	ia, ib := strings.Index(string(reordered), "  - id: a\n"), strings.Index(string(reordered), "  - id: b\n")
+	if ib < 0 || ia < 0 || ib > ia || len(reordered) != len(resized) {
+		t.Fatalf("reorder:\n%s", reordered)
+	}
+	b.poll("selection follows the element", `document.querySelector('#tree li.sel').textContent === 'rectb'`)
+	b.eval(`document.getElementById('undo').click()`)
+	if back := b.waitFile(file, reordered); string(back) != string(resized) {
+		t.Fatalf("undo of the reorder:\n%s", back)
+	}
+	snapped = resized
+
 	// Another program saves the file.
 	outside := append(append([]byte(nil), snapped...), "# saved by a text editor\n"...)
 	if err := os.WriteFile(file, outside, 0o644); err != nil {
@@ -237,4 +269,7 @@ func TestBrowserSnapAndConflict(t *testing.T) {
 	b.eval(`editor.sel = 1; window.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', shiftKey: true}))`)
 	after := b.waitFile(file, outside)
 	wantDiff(t, "nudge after reload", outside, after, "-    x: 140", "+    x: 150")
+	if out := os.Getenv("HAIBAO_EDITOR_SCREENSHOT"); out != "" {
+		b.shot(strings.TrimSuffix(out, ".png") + "-snap.png")
+	}
 }

@@ -245,3 +245,27 @@ func TestRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMoveEverySampleElement: moving any element of any sample changes
+// only the lines of its x and y (or of the gap or offset inside them).
+func TestMoveEverySampleElement(t *testing.T) {
+	for name, src := range samples(t) {
+		for i, el := range elements(t, src) {
+			out, err := Apply(src, Op{Kind: KindMove, Index: i, DX: 3, DY: -2, X: ptr(7), Y: ptr(9)})
+			if err != nil {
+				t.Errorf("%s element %d (%v): %v", name, i, el["id"], err)
+				continue
+			}
+			d := diff(src, out)
+			if len(d) == 0 || len(d) > 4 {
+				t.Errorf("%s element %d: %d lines changed: %q", name, i, len(d), d)
+			}
+			for _, l := range d {
+				body := strings.TrimSpace(l[1:])
+				if !strings.HasPrefix(body, "x:") && !strings.HasPrefix(body, "y:") {
+					t.Errorf("%s element %d: changed %q", name, i, l)
+				}
+			}
+		}
+	}
+}
