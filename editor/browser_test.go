@@ -266,10 +266,49 @@ func TestBrowserSnapAndConflict(t *testing.T) {
 	b.eval(`document.getElementById('reload').click()`)
 	b.poll("conflict gone", `document.getElementById('conflict').hidden && editor.st.source.endsWith('# saved by a text editor\n')`)
 	b.idle()
-	b.eval(`editor.sel = 1; window.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', shiftKey: true}))`)
+	b.eval(`editorSelect(1); window.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', shiftKey: true}))`)
 	after := b.waitFile(file, outside)
 	wantDiff(t, "nudge after reload", outside, after, "-    x: 140", "+    x: 150")
 	if out := os.Getenv("HAIBAO_EDITOR_SCREENSHOT"); out != "" {
 		b.shot(strings.TrimSuffix(out, ".png") + "-snap.png")
+	}
+}
+
+// TestBrowserPalette: every palette button adds a valid element the
+// engine draws; duplicate copies the selection under a new id; delete
+// removes it; the file ends as it began.
+func TestBrowserPalette(t *testing.T) {
+	dir := copyLayouts(t)
+	srv := newServer(t, dir)
+	b := newBrowser(t)
+	file := filepath.Join(dir, "snap.yaml")
+	orig, _ := os.ReadFile(file)
+	b.open(srv.URL + "/#snap")
+
+	cur := orig
+	for i, typ := range []string{"text", "image", "rect", "line", "code"} {
+		b.eval(fmt.Sprintf(`document.querySelector('[data-add=%s]').click()`, typ))
+		next := b.waitFile(file, cur)
+		if !strings.Contains(string(next), "\n  - id: "+typ+"\n    type: "+typ+"\n") {
+			t.Fatalf("after adding a %s:\n%s", typ, next)
+		}
+		b.poll("new element selected and drawn", fmt.Sprintf(`editor.sel === %d && editor.render.boxes.some(x => x.id === %q)`, 2+i, typ))
+		cur = next
+	}
+	if out := os.Getenv("HAIBAO_EDITOR_SCREENSHOT"); out != "" {
+		b.shot(strings.TrimSuffix(out, ".png") + "-palette.png")
+	}
+	b.eval(`document.getElementById('duplicate').click()`)
+	dup := b.waitFile(file, cur)
+	if !strings.Contains(string(dup), "\n  - id: code-copy\n    type: code\n") {
+		t.Fatalf("after duplicate:\n%s", dup)
+	}
+	for range 6 {
+		before, _ := os.ReadFile(file)
+		b.eval(`editorSelect(editor.st.elements.length - 1); document.getElementById('delete').click()`)
+		b.waitFile(file, before)
+	}
+	if end, _ := os.ReadFile(file); string(end) != string(orig) {
+		t.Fatalf("after deleting what was added:\n%s", strings.Join(lineDiff(orig, end), "\n"))
 	}
 }

@@ -314,6 +314,7 @@ function setZoom(z, keep) {
   vp.scrollTop = uy * z + 40 - fy;
 }
 window.editorSetZoom = (z) => setZoom(z);
+window.editorSelect = (i) => select(i);
 
 function fit() {
   if (!S.render) return;
