@@ -223,4 +223,3 @@ func (e *Editor) putSource(w http.ResponseWriter, r *http.Request) {
 	}
 	e.save(w, r, r.PathValue("name"), req.Digest, []byte(req.Source))
 }
-

@@ -88,7 +88,10 @@ func (b *browser) poll(what, expr string) {
 	}
 }
 
-func (b *browser) idle() { b.t.Helper(); b.poll("editor idle", `window.editorIdle && window.editorIdle()`) }
+func (b *browser) idle() {
+	b.t.Helper()
+	b.poll("editor idle", `window.editorIdle && window.editorIdle()`)
+}
 
 // waitFile waits until the file differs from old and the page is idle.
 func (b *browser) waitFile(path string, old []byte) []byte {
@@ -295,6 +298,16 @@ func TestBrowserPalette(t *testing.T) {
 		b.poll("new element selected and drawn", fmt.Sprintf(`editor.sel === %d && editor.render.boxes.some(x => x.id === %q)`, 2+i, typ))
 		cur = next
 	}
+	// With nothing selected the panel edits the canvas: one value changes
+	// inside the flow mapping.
+	b.eval(`editorSelect(-1); (() => { const p = document.querySelector('#props [name="background-picker"]'); p.value = '#fafafa'; p.dispatchEvent(new Event('change')); })()`)
+	bg := b.waitFile(file, cur)
+	wantDiff(t, "canvas background", cur, bg, `-canvas: {width: 400, height: 400, background: "#ffffff"}`, `+canvas: {width: 400, height: 400, background: "#fafafa"}`)
+	b.eval(`document.getElementById('undo').click()`)
+	if back := b.waitFile(file, bg); string(back) != string(cur) {
+		t.Fatalf("undo of the background:\n%s", strings.Join(lineDiff(cur, back), "\n"))
+	}
+	b.eval(`editorSelect(editor.st.elements.length - 1)`)
 	if out := os.Getenv("HAIBAO_EDITOR_SCREENSHOT"); out != "" {
 		b.shot(strings.TrimSuffix(out, ".png") + "-palette.png")
 	}

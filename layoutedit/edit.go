@@ -60,6 +60,9 @@ func lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
 }
 
 func (f *file) element(op Op) (*yaml.Node, error) {
+	if op.Index == RootIndex && (op.Kind == KindSet || op.Kind == KindUnset) {
+		return f.root, nil
+	}
 	if f.els == nil || op.Index < 0 || op.Index >= len(f.els.Content) {
 		return nil, errorf("there is no element %d", op.Index)
 	}
@@ -677,9 +680,12 @@ func expect(doc any, op Op, v any) (any, bool) {
 	els, _ := root["elements"].([]any)
 	switch op.Kind {
 	case KindSet, KindUnset:
-		el, ok := els[op.Index].(map[string]any)
-		if !ok {
-			return nil, false
+		el := root
+		if op.Index != RootIndex {
+			var ok bool
+			if el, ok = els[op.Index].(map[string]any); !ok {
+				return nil, false
+			}
 		}
 		m := el
 		for _, k := range op.Path[:len(op.Path)-1] {

@@ -159,6 +159,8 @@ func TestMinimalDiffs(t *testing.T) {
 			[]string{"-    y: 200", "+    y: {below: header, gap: -160}"}},
 		{"a list replaced", read(t, "certificate.yaml"), []Op{{Kind: KindSet, Index: 5, Path: []string{"spans"}, Value: json.RawMessage(`[{"text":"a, b"}]`)}},
 			[]string{"-    spans:", `-      - {text: "荣获「", color: "rgba(255, 255, 255, 0.8)"}`, `-      - {text: "{{achievement}}", color: "#ffe7a3", weight: bold}`, `-      - {text: "」成就", color: "rgba(255, 255, 255, 0.8)"}`, `+    spans: [{text: "a, b"}]`}},
+		{"canvas background", invite, []Op{{Kind: KindSet, Index: RootIndex, Path: []string{"canvas", "background"}, Value: raw("#000000")}},
+			[]string{`-  background: "#fff8f0"`, `+  background: "#000000"`}},
 		{"text with emoji stays plain", invite, []Op{{Kind: KindSet, Index: index(t, invite, "invites"), Path: []string{"text"}, Value: raw("诚邀你参加 🎉")}},
 			[]string{"-    text: 邀请你一起参加", "+    text: 诚邀你参加 🎉"}},
 		{"text that needs quotes gets them", invite, []Op{{Kind: KindSet, Index: index(t, invite, "invites"), Path: []string{"text"}, Value: raw("a: b # c")}},
@@ -237,6 +239,8 @@ func TestRefused(t *testing.T) {
 		{Op{Kind: KindSet, Index: 0, Path: []string{"x"}, Value: json.RawMessage(`{`)}, "the value is not valid JSON"},
 		{Op{Kind: "explode", Index: 0}, `unknown edit "explode"`},
 		{Op{Kind: KindDuplicate, Index: 0}, "a copy needs a new id"},
+		{Op{Kind: KindRemove, Index: RootIndex}, "there is no element -1"},
+		{Op{Kind: KindMove, Index: RootIndex, DX: 1}, "there is no element -1"},
 	} {
 		_, err := Apply(invite, tc.op)
 		var e *Error

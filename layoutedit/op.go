@@ -19,10 +19,14 @@ const (
 	KindReorder   Kind = "reorder"   // move the element at Index to position To
 )
 
+// RootIndex in a set or unset addresses the file's top-level mapping
+// instead of an element: Path ["canvas", "background"].
+const RootIndex = -1
+
 // Op is one edit of a layout's elements, as the editor page sends it.
 type Op struct {
 	Kind  Kind            `json:"op"`
-	Index int             `json:"index"`        // element, counted from 0 in file order
+	Index int             `json:"index"`        // element, counted from 0 in file order; RootIndex for top-level keys
 	ID    string          `json:"id,omitempty"` // when set, the element at Index must have this id
 	Path  []string        `json:"path,omitempty"`
 	Value json.RawMessage `json:"value,omitempty"` // JSON; its key order is kept

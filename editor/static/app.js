@@ -520,8 +520,11 @@ function typeProps(type) {
   return d ? d.properties : {};
 }
 
-function isColor(key, s) {
-  return (s.$ref || '').endsWith('/color');
+// isColor: colour keys get a picker; a background may also be a gradient
+// or an image (objects), which are edited as JSON.
+function isColor(raw, val) {
+  const ref = raw.$ref || '';
+  return ref.endsWith('/color') || (ref.endsWith('/background') && (val === undefined || typeof val === 'string'));
 }
 
 function drawProps() {
@@ -530,7 +533,12 @@ function drawProps() {
   const el = selected();
   $('propstitle').textContent = el ? `Properties · ${el.type} ${el.id || ''}` : 'Properties';
   if (!el) {
-    form.textContent = 'Select an element on the poster or in the list.';
+    // Nothing selected: the canvas's own keys.
+    $('propstitle').textContent = 'Properties · canvas';
+    const canvas = { index: -1, props: S.st.canvas || {}, path: ['canvas'] };
+    for (const [key, raw] of Object.entries(deref(S.meta.schema.properties.canvas).properties || {})) {
+      form.append(field(canvas, key, raw));
+    }
     return;
   }
   const props = typeProps(el.type);
@@ -540,6 +548,7 @@ function drawProps() {
   }
 }
 
+// field makes the input for one key of el (an element, or the canvas).
 function field(el, key, raw) {
   const s = deref(raw);
   const has = Object.prototype.hasOwnProperty.call(el.props, key);
@@ -555,16 +564,18 @@ function field(el, key, raw) {
   wrap.append(label);
   const row = document.createElement('div');
   row.className = 'row';
+  const path = (el.path || []).concat([key]);
+  const op = (kind, extra) => el.path ? Object.assign({ op: kind, index: -1, path }, extra) : elementOp(kind, Object.assign({ path }, extra));
   const send = (v) => {
     if (v === undefined) {
-      if (has) commit([elementOp('unset', { path: [key] })]);
+      if (has) commit([op('unset')]);
       return;
     }
-    commit([elementOp('set', { path: [key], value: v })]);
+    commit([op('set', { value: v })]);
   };
   const types = [].concat(s.type || []);
   let input;
-  if (isColor(key, raw)) {
+  if (isColor(raw, val)) {
     const pick = document.createElement('input');
     pick.type = 'color';
     pick.name = key + '-picker';
