@@ -3,6 +3,7 @@ package editor
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -190,6 +191,10 @@ func (e *Editor) edit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := decodeBody(w, r, &req); err != nil {
 		e.fail(w, r, err)
+		return
+	}
+	if len(req.Ops) == 0 || len(req.Ops) > MaxOps {
+		e.fail(w, r, &layoutedit.Error{Msg: fmt.Sprintf("an edit holds 1 to %d operations", MaxOps)})
 		return
 	}
 	name := r.PathValue("name")

@@ -196,9 +196,15 @@ func TestBrowserEditInvite(t *testing.T) {
 		t.Fatalf("second undo is not the original file:\n%s", strings.Join(lineDiff(orig, back), "\n"))
 	}
 	b.eval(`document.getElementById('redo').click()`)
-	if again := b.waitFile(file, orig); string(again) != string(moved) {
+	again := b.waitFile(file, orig)
+	if string(again) != string(moved) {
 		t.Fatalf("redo:\n%s", strings.Join(lineDiff(moved, again), "\n"))
 	}
+
+	// A field from the data panel goes into the selected text.
+	b.eval(`editorSelect(editor.st.elements.findIndex(e => e.id === 'invites')); [...document.querySelectorAll('#fields li')].find(li => li.querySelector('code').textContent === '{{place}}').click()`)
+	withField := b.waitFile(file, again)
+	wantDiff(t, "field inserted", again, withField, "-    text: 邀请你一起参加", "+    text: 邀请你一起参加{{place}}")
 }
 
 // TestBrowserSnapAndConflict: dragging b's left edge to within 3 units of

@@ -28,6 +28,9 @@ var static embed.FS
 // one back) plus its JSON quoting.
 const MaxBodyBytes = 3 * layoutedit.MaxFileBytes
 
+// MaxOps bounds the operations of one edit: each one parses the file again.
+const MaxOps = 64
+
 // Config sets up an Editor.
 type Config struct {
 	Dir    string         // the layouts folder; the only place written to

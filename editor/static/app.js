@@ -21,6 +21,8 @@ const S = {
   conflict: false,
 };
 window.editor = S;
+// Undo keeps whole files; a few hundred steps of a layout are a few MB.
+const MAX_UNDO = 300;
 // idle tells tests (and the status line) that nothing is in flight.
 window.editorIdle = () => S.pending === 0 && S.rendering === 0 && S.render !== null && S.st !== null && S.render.digest === S.st.digest;
 
@@ -92,8 +94,10 @@ async function open(name) {
 // it never reloads over the designer's work on its own.
 async function watchDisk() {
   if (!S.st || S.pending || S.conflict) return;
+  const asked = S.st.digest;
   const r = await api('GET', 'layouts/' + encodeURIComponent(S.name));
-  if (r.status === 200 && S.st && !S.pending && r.data.digest !== S.st.digest) {
+  // A save of ours that finished meanwhile is not someone else's.
+  if (r.status === 200 && !S.pending && S.st.digest === asked && r.data.digest !== asked) {
     $('conflictmsg').textContent = 'This layout was changed on disk by another program.';
     showConflict(true);
   }
@@ -153,6 +157,7 @@ function commit(ops) {
     const r = await api('POST', 'layouts/' + encodeURIComponent(S.name) + '/edit', { digest: S.st.digest, ops });
     if (!handleSave(r)) return;
     S.undo.push(before);
+    if (S.undo.length > MAX_UNDO) S.undo.shift();
     S.redo = [];
     updateButtons();
     await rerender();
