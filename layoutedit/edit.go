@@ -255,6 +255,10 @@ func (f *file) set(m *yaml.Node, path []string, val *yaml.Node) ([]byte, error) 
 			return nil, errorf("%s uses a YAML anchor or alias; edit it in a text editor", strings.Join(path, "."))
 		}
 		s, e := f.valueSpan(key, old, inFlow)
+		if lit, ok := literal(val, old, key.Column-1+2); ok {
+			// Text written as a | block stays one.
+			return splice(f.t.src, f.colonAfter(key), e, " "+lit), nil
+		}
 		if isBlock(old) || f.t.lineOf(s) != key.Line {
 			// A block value starts on the next line: the new flow value
 			// goes after the colon instead, and ends its line.
@@ -268,6 +272,32 @@ func (f *file) set(m *yaml.Node, path []string, val *yaml.Node) ([]byte, error) 
 		return splice(f.t.src, s, e, format(val, old, inFlow)), nil
 	}
 	return nil, errorf("the edit names no key")
+}
+
+// literal writes a multi-line string as a | block when the value it
+// replaces was one, indented by indent spaces; it ends with a newline.
+func literal(val, old *yaml.Node, indent int) (string, bool) {
+	if old.Kind != yaml.ScalarNode || old.Style != yaml.LiteralStyle || val.Kind != yaml.ScalarNode || val.Tag != "!!str" ||
+		!strings.Contains(val.Value, "\n") || strings.HasPrefix(val.Value, " ") || strings.ContainsAny(val.Value, "\r\t") {
+		return "", false
+	}
+	v, head := val.Value, "|-"
+	switch {
+	case strings.HasSuffix(v, "\n\n"):
+		return "", false // keep (|+) chomping is rare; quote it instead
+	case strings.HasSuffix(v, "\n"):
+		v, head = strings.TrimSuffix(v, "\n"), "|"
+	}
+	var b strings.Builder
+	b.WriteString(head + "\n")
+	pad := strings.Repeat(" ", indent)
+	for _, l := range strings.Split(v, "\n") {
+		if l != "" {
+			b.WriteString(pad + l)
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), true
 }
 
 // nest wraps val in mappings for the keys of path: [a b], v → {a: {b: v}}.
@@ -589,11 +619,8 @@ func (f *file) insertElement(at int, body string) ([]byte, error) {
 		return nil, errorf("there is no position %d", at)
 	}
 	if len(f.els.Content) == 0 {
-		s, e := f.valueSpan(f.elKey, f.els, false)
-		if f.els.Tag == "!!null" {
-			s = f.colonAfter(f.elKey)
-		}
-		return splice(f.t.src, s, e, "\n"+strings.TrimSuffix(body, "\n")), nil
+		_, e := f.valueSpan(f.elKey, f.els, false)
+		return splice(f.t.src, f.colonAfter(f.elKey), e, "\n"+strings.TrimSuffix(body, "\n")), nil
 	}
 	prefix, bodies, seps, suffix := f.pieces()
 	if len(seps) == 0 {

@@ -226,6 +226,32 @@ func TestCommentsStay(t *testing.T) {
 	}
 }
 
+func TestEdges(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		op        Op
+		want      string
+	}{
+		{"add to an empty list", "elements: []\n", Op{Kind: KindAdd, Index: 0, Value: json.RawMessage(`{"id":"n","type":"rect"}`)},
+			"elements:\n  - id: n\n    type: rect\n"},
+		{"no newline at the end", "elements:\n  - id: a\n    type: rect", Op{Kind: KindSet, Index: 0, Path: []string{"x"}, Value: raw(5)},
+			"elements:\n  - id: a\n    type: rect\n    x: 5\n"},
+		{"sequence at the key's indent", "elements:\n- id: a\n  type: rect\n", Op{Kind: KindAdd, Index: 1, Value: json.RawMessage(`{"id":"n","type":"rect"}`)},
+			"elements:\n- id: a\n  type: rect\n- id: n\n  type: rect\n"},
+		{"a | block stays one", "elements:\n  - id: a\n    text: |\n      hello\n\n      world\n    size: 3\n", Op{Kind: KindSet, Index: 0, Path: []string{"text"}, Value: raw("hi\n\nthere\n")},
+			"elements:\n  - id: a\n    text: |\n      hi\n\n      there\n    size: 3\n"},
+		{"a | block without the last newline", "elements:\n  - id: a\n    text: |\n      hello\n    size: 3\n", Op{Kind: KindSet, Index: 0, Path: []string{"text"}, Value: raw("a\nb")},
+			"elements:\n  - id: a\n    text: |-\n      a\n      b\n    size: 3\n"},
+		{"a one-line text replacing a | block", "elements:\n  - id: a\n    text: |\n      hello\n    size: 3\n", Op{Kind: KindSet, Index: 0, Path: []string{"text"}, Value: raw("hi")},
+			"elements:\n  - id: a\n    text: hi\n    size: 3\n"},
+	} {
+		out, err := Apply([]byte(tc.src), tc.op)
+		if err != nil || string(out) != tc.want {
+			t.Errorf("%s: got %q, %v; want %q", tc.name, out, err, tc.want)
+		}
+	}
+}
+
 func TestRefused(t *testing.T) {
 	invite := read(t, "invite.yaml")
 	for _, tc := range []struct {
