@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -88,7 +89,8 @@ func (e *Editor) list(w http.ResponseWriter, r *http.Request) {
 // element is one element as the page sees it: its keys as written.
 type element struct {
 	Index int            `json:"index"`
-	ID    string         `json:"id"`
+	ID    string         `json:"id"`  // as written; empty when the file gives none
+	Key   string         `json:"key"` // the id the engine uses: ID, or type-N
 	Type  string         `json:"type"`
 	Props map[string]any `json:"props"`
 }
@@ -120,7 +122,11 @@ func (e *Editor) state(name string, src []byte) (*state, error) {
 	for i, el := range doc.Elements {
 		id, _ := el["id"].(string)
 		typ, _ := el["type"].(string)
-		st.Elements = append(st.Elements, element{Index: i, ID: id, Type: typ, Props: el})
+		key := id
+		if key == "" {
+			key = typ + "-" + strconv.Itoa(i+1) // the engine's default, see poster's decoder
+		}
+		st.Elements = append(st.Elements, element{Index: i, ID: id, Key: key, Type: typ, Props: el})
 	}
 	l, err := e.parse(name, src)
 	var ve *poster.ValidationError

@@ -256,8 +256,8 @@ function layoutStage() {
 }
 
 function boxOf(el) {
-  if (!S.render || !el || !el.id) return null;
-  return S.render.boxes.find(b => b.id === el.id) || null;
+  if (!S.render || !el) return null;
+  return S.render.boxes.find(b => b.id === el.key) || null;
 }
 
 function drawOverlay() {
@@ -271,7 +271,7 @@ function drawOverlay() {
     d.dataset.id = b.id;
     place(d, b.x, b.y, b.w, b.h);
     const el = selected();
-    if (el && el.id === b.id) {
+    if (el && el.key === b.id) {
       d.classList.add('sel');
       d.id = 'selbox';
       for (const k of ['e', 's', 'se']) {
@@ -339,7 +339,7 @@ function hit(x, y) {
 }
 
 function indexOfID(id) {
-  return S.st.elements.findIndex(e => e.id === id);
+  return S.st.elements.findIndex(e => e.key === id);
 }
 
 function toLayout(ev) {
@@ -401,9 +401,10 @@ function onDown(ev) {
   } else {
     const sb = boxOf(selected());
     b = sb && p.x >= sb.x && p.x <= sb.x + sb.w && p.y >= sb.y && p.y <= sb.y + sb.h ? sb : hit(p.x, p.y);
-    if (!b) { select(-1); return; }
-    const i = indexOfID(b.id);
+    const i = b ? indexOfID(b.id) : -1;
+    if (i < 0) { select(-1); return; }
     if (i !== S.sel) select(i);
+    b = boxOf(selected());
   }
   ev.preventDefault();
   drag = { b, handle, sx: ev.clientX, sy: ev.clientY, dx: 0, dy: 0 };
@@ -483,7 +484,7 @@ function drawTree() {
     const t = document.createElement('span');
     t.className = 'type';
     t.textContent = el.type;
-    li.append(t, document.createTextNode(el.id || '(no id)'));
+    li.append(t, document.createTextNode(el.id || el.key));
     if (el.index === S.sel) li.classList.add('sel');
     li.onclick = () => select(el.index);
     li.ondragstart = (ev) => { ev.dataTransfer.setData('text/plain', String(el.index)); };
@@ -503,7 +504,7 @@ function reorder(from, to) {
   const el = S.st.elements[from];
   const id = el.id;
   commit([{ op: 'reorder', index: from, id: id || undefined, to }]).then(() => {
-    if (id) select(indexOfID(id));
+    select(id ? S.st.elements.findIndex(e => e.id === id) : to);
   });
 }
 window.editorReorder = reorder;
