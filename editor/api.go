@@ -25,11 +25,33 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 type apiError struct {
-	Error    string           `json:"error"`
-	Problems []poster.Problem `json:"problems,omitempty"`
-	Conflict bool             `json:"conflict,omitempty"`
-	Digest   string           `json:"digest,omitempty"` // the file's digest now, on a conflict
+	Error    string    `json:"error"`
+	Problems []problem `json:"problems,omitempty"`
+	Conflict bool      `json:"conflict,omitempty"`
+	Digest   string    `json:"digest,omitempty"` // the file's digest now, on a conflict
 }
+
+// problem is a poster.Problem as the page reads it.
+type problem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Col     int    `json:"col"`
+	Message string `json:"message"`
+}
+
+func problems(ps []poster.Problem) []problem {
+	out := make([]problem, len(ps))
+	for i, p := range ps {
+		out[i] = problem{File: p.File, Line: p.Line, Col: p.Col, Message: p.Message}
+	}
+	return out
+}
+
+// refusedError is a change the engine would reject: the file keeps its
+// valid version.
+type refusedError struct{ ve *poster.ValidationError }
+
+func (e *refusedError) Error() string { return e.ve.Error() }
 
 // fail answers with the public side of err; anything unexpected is logged
 // and answered with a generic message.
@@ -37,11 +59,14 @@ func (e *Editor) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var le *layoutedit.Error
 	var ce *layoutedit.ConflictError
 	var ve *poster.ValidationError
+	var re *refusedError
 	switch {
 	case errors.As(err, &ce):
 		writeJSON(w, http.StatusConflict, apiError{Error: ce.Error(), Conflict: true, Digest: ce.Digest})
+	case errors.As(err, &re):
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "the change would make the layout invalid: " + re.ve.Problems[0].Message, Problems: problems(re.ve.Problems)})
 	case errors.As(err, &ve):
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "the change would make the layout invalid: " + ve.Problems[0].Message, Problems: ve.Problems})
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "the layout has problems: " + ve.Problems[0].Message, Problems: problems(ve.Problems)})
 	case errors.As(err, &le):
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: le.Msg})
 	case errors.Is(err, layoutedit.ErrNotFound):
@@ -97,15 +122,15 @@ type element struct {
 
 // state is what the page needs to show a layout file.
 type state struct {
-	Name     string           `json:"name"`
-	Digest   string           `json:"digest"`
-	Source   string           `json:"source"`
-	Elements []element        `json:"elements"`
-	Canvas   map[string]any   `json:"canvas,omitempty"`
-	Fields   []poster.Field   `json:"fields"`
-	Sample   map[string]any   `json:"sample"`
-	Cases    []string         `json:"cases"` // data cases to render: sample, then stress cases
-	Problems []poster.Problem `json:"problems,omitempty"`
+	Name     string         `json:"name"`
+	Digest   string         `json:"digest"`
+	Source   string         `json:"source"`
+	Elements []element      `json:"elements"`
+	Canvas   map[string]any `json:"canvas,omitempty"`
+	Fields   []poster.Field `json:"fields"`
+	Sample   map[string]any `json:"sample"`
+	Cases    []string       `json:"cases"` // data cases to render: sample, then stress cases
+	Problems []problem      `json:"problems,omitempty"`
 }
 
 func (e *Editor) state(name string, src []byte) (*state, error) {
@@ -115,7 +140,7 @@ func (e *Editor) state(name string, src []byte) (*state, error) {
 		Elements []map[string]any `yaml:"elements"`
 	}
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		st.Problems = []poster.Problem{{File: name, Message: err.Error()}}
+		st.Problems = []problem{{File: name, Message: err.Error()}}
 		return st, nil
 	}
 	st.Canvas = doc.Canvas
@@ -132,7 +157,7 @@ func (e *Editor) state(name string, src []byte) (*state, error) {
 	var ve *poster.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		st.Problems = ve.Problems
+		st.Problems = problems(ve.Problems)
 	case err != nil:
 		return nil, err
 	default:
@@ -175,6 +200,10 @@ func (e *Editor) get(w http.ResponseWriter, r *http.Request) {
 func (e *Editor) save(w http.ResponseWriter, r *http.Request, name, digest string, src []byte) {
 	check := func(b []byte) error {
 		_, err := e.parse(name, b)
+		var ve *poster.ValidationError
+		if errors.As(err, &ve) {
+			return &refusedError{ve}
+		}
 		return err
 	}
 	if _, err := e.store.Write(name, digest, src, check); err != nil {

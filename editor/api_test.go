@@ -50,6 +50,7 @@ func TestAPI(t *testing.T) {
 		{"invalid result refused", "POST", "/api/layouts/snap/edit", `{"digest":"` + d0 + `","ops":[{"op":"set","index":0,"path":["width"],"value":-3}]}`, true, 422, "the change would make the layout invalid", snapLayout},
 		{"move", "POST", "/api/layouts/snap/edit", `{"digest":"` + d0 + `","ops":[{"op":"move","index":0,"id":"a","dx":5}]}`, true, 200, `"digest":"` + layoutedit.Digest([]byte(moved)), moved},
 		{"undo puts the bytes back", "PUT", "/api/layouts/snap/source", `{"digest":"` + layoutedit.Digest([]byte(moved)) + `","source":` + string(must(json.Marshal(snapLayout))) + `}`, true, 200, `"digest":"` + d0, snapLayout},
+		{"problems for the page", "POST", "/api/layouts/snap/edit", `{"digest":"` + d0 + `","ops":[{"op":"set","index":0,"path":["fill"],"value":"nocolour"}]}`, true, 422, `"problems":[{"file":"snap.yaml","line":10`, snapLayout},
 		{"render", "POST", "/api/layouts/snap/render", `{"case":"sample"}`, true, 200, `"boxes":[{"id":"a","type":"rect","x":40,"y":40,"w":100,"h":100}`, snapLayout},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -91,5 +92,37 @@ func TestGuard(t *testing.T) {
 		if got := loopbackAddr(tc.addr); got != tc.want {
 			t.Errorf("loopbackAddr(%s) = %v", tc.addr, got)
 		}
+	}
+}
+
+// TestElementKeys: an element without an id is matched to its box by the
+// engine's default id, type-N.
+func TestElementKeys(t *testing.T) {
+	dir := copyLayouts(t)
+	src := "canvas: {width: 100, height: 100}\nelements:\n  - type: rect\n    width: 10\n    height: 10\n    fill: \"#ff0000\"\n  - id: named\n    type: rect\n    width: 5\n    height: 5\n    fill: \"#0000ff\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "noid.yaml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, dir)
+	_, body := call(t, "GET", srv.URL+"/api/layouts/noid", "", false)
+	var st state
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatal(err)
+	}
+	_, body = call(t, "POST", srv.URL+"/api/layouts/noid/render", `{}`, true)
+	var rr renderResult
+	if err := json.Unmarshal([]byte(body), &rr); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Elements) != 2 || len(rr.Boxes) != 2 {
+		t.Fatalf("elements %+v, boxes %+v", st.Elements, rr.Boxes)
+	}
+	for i, el := range st.Elements {
+		if el.Key != rr.Boxes[i].ID {
+			t.Errorf("element %d: key %q, box id %q", i, el.Key, rr.Boxes[i].ID)
+		}
+	}
+	if st.Elements[0].ID != "" || st.Elements[0].Key != "rect-1" {
+		t.Errorf("first element: id %q key %q, want no id and key rect-1", st.Elements[0].ID, st.Elements[0].Key)
 	}
 }
