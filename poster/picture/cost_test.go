@@ -155,10 +155,10 @@ func TestDecodeCostCoversAllocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	var jpg, webp bytes.Buffer
-	if err := Encode(&jpg, src, "jpeg", 90); err != nil {
+	if err := EncodeJPEG(&jpg, src, JPEGOptions{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Encode(&webp, src, "webp", 90); err != nil {
+	if err := EncodeWebP(&webp, src, WebPOptions{Quality: 90, Effort: 4}); err != nil {
 		t.Fatal(err)
 	}
 	grayJPG := encodeJPEG(t, gray)
@@ -259,7 +259,7 @@ func TestDecodedBytesLimit(t *testing.T) {
 // the same pixels as resampling a copy of it.
 func TestFittedCoverFromView(t *testing.T) {
 	var jpg bytes.Buffer
-	if err := Encode(&jpg, photo(300, 200), "jpeg", 90); err != nil {
+	if err := EncodeJPEG(&jpg, photo(300, 200), JPEGOptions{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
 	ycc, _, err := DecodeBytes(jpg.Bytes(), Limits{})
