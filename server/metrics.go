@@ -19,7 +19,6 @@ type Metrics struct {
 	codeCache     *prometheus.CounterVec
 	outputCache   *prometheus.CounterVec
 	tokens        *prometheus.CounterVec
-	queue         prometheus.Gauge
 }
 
 // NewMetrics registers the metrics on a fresh registry, with Go and process
@@ -46,13 +45,18 @@ func NewMetrics() *Metrics {
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "haibao_wechat_token_refreshes_total", Help: "access_token refreshes by result (ok, error).",
 		}, []string{"result"}),
-		queue: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "haibao_render_queue", Help: "Requests waiting for a render slot.",
-		}),
 	}
-	m.reg.MustRegister(m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens, m.queue,
+	m.reg.MustRegister(m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchQueue reports the render queue of the server using m. A second
+// server on the same Metrics keeps the first one's gauge.
+func (m *Metrics) watchQueue(waiting func() float64) {
+	_ = m.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "haibao_render_queue", Help: "Requests waiting for a render slot.",
+	}, waiting))
 }
 
 func (m *Metrics) UpstreamCall(api wxa.API, errcode int, _ time.Duration) {

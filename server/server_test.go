@@ -54,7 +54,8 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func newHarness(t *testing.T, cfg Config, imageHosts ...string) *harness {
+// newHarness serves the sample layouts with DefaultConfig changed by set.
+func newHarness(t *testing.T, set func(*Config), imageHosts ...string) *harness {
 	t.Helper()
 	fake := wxatest.NewServer(wxatest.Options{})
 	t.Cleanup(fake.Close)
@@ -76,8 +77,10 @@ func newHarness(t *testing.T, cfg Config, imageHosts ...string) *harness {
 		t.Fatal(err)
 	}
 	logs, mu := &bytes.Buffer{}, &sync.Mutex{}
-	if cfg.SigningKeys == nil {
-		cfg.SigningKeys = [][]byte{signKey}
+	cfg := DefaultConfig()
+	cfg.SigningKeys = [][]byte{signKey}
+	if set != nil {
+		set(&cfg)
 	}
 	srv, err := New(cfg, Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics,
 		Logger: slog.New(slog.NewJSONHandler(lockedWriter{mu, logs}, nil))})
@@ -120,7 +123,7 @@ func errorCode(t *testing.T, rec *httptest.ResponseRecorder) (string, string) {
 }
 
 func TestPostPosterFormatsAndETag(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	for _, tc := range []struct{ format, ctype string }{{"png", "image/png"}, {"jpeg", "image/jpeg"}, {"webp", "image/webp"}} {
 		rec := h.do("POST", "/v1/posters/product", sampleBody(t, "product", `, "format": "`+tc.format+`", "quality": 80`))
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != tc.ctype {
@@ -148,7 +151,7 @@ func TestPostPosterFormatsAndETag(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
-	h := newHarness(t, Config{BodyLimit: 4096})
+	h := newHarness(t, func(c *Config) { c.BodyLimit = 4096 })
 	big := `{"data": {"x": "` + strings.Repeat("a", 5000) + `"}}`
 	tests := []struct {
 		name, method, target, body string
@@ -190,7 +193,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestAPIKeys(t *testing.T) {
-	h := newHarness(t, Config{APIKeys: []string{"key-one", "key-two"}})
+	h := newHarness(t, func(c *Config) { c.APIKeys = []string{"key-one", "key-two"} })
 	body := sampleBody(t, "product", "")
 	for _, tc := range []struct {
 		auth   string
@@ -209,7 +212,7 @@ func TestAPIKeys(t *testing.T) {
 
 func TestSignedURLs(t *testing.T) {
 	rotated := []byte("old-signing-key-0123456789")
-	h := newHarness(t, Config{SigningKeys: [][]byte{signKey, rotated}})
+	h := newHarness(t, func(c *Config) { c.SigningKeys = [][]byte{signKey, rotated} })
 	data := map[string]any{"nickname": "小明", "event": "e", "time": "t", "place": "p", "page": "pages/a", "scene": "s=1"}
 	good, _ := signurl.URL("", signKey, "invite", "jpg", data, time.Now().Add(time.Hour))
 	old, _ := signurl.URL("", rotated, "invite", "webp", data, time.Now().Add(time.Hour))
@@ -237,7 +240,7 @@ func TestSignedURLs(t *testing.T) {
 		}
 	}
 	// Without keys configured signed URLs are off.
-	h2 := newHarness(t, Config{SigningKeys: [][]byte{}})
+	h2 := newHarness(t, func(c *Config) { c.SigningKeys = [][]byte{} })
 	h2.srv.cfg.SigningKeys = nil
 	if rec := h2.do("GET", good, ""); rec.Code != 403 {
 		t.Errorf("no keys: %d", rec.Code)
@@ -247,7 +250,7 @@ func TestSignedURLs(t *testing.T) {
 // TestOneUpstreamCallForManyRequests: 200 concurrent requests for a poster
 // with one new scene make exactly one WeChat code call.
 func TestOneUpstreamCallForManyRequests(t *testing.T) {
-	h := newHarness(t, Config{RenderConcurrency: 4, QueueSize: 400, QueueWait: 2 * time.Minute, RequestTimeout: 2 * time.Minute})
+	h := newHarness(t, func(c *Config) { c.RenderConcurrency = 4; c.QueueSize = 400; c.MaxRequests = 400; c.QueueWait = 2 * time.Minute; c.RequestTimeout = 2 * time.Minute })
 	h.fake.SetFaults(wxatest.Faults{LatencyMS: 50})
 	var wg sync.WaitGroup
 	codes := make(chan int, 200)
@@ -273,7 +276,7 @@ func TestOneUpstreamCallForManyRequests(t *testing.T) {
 }
 
 func TestOverloadAnswers429(t *testing.T) {
-	h := newHarness(t, Config{RenderConcurrency: 1, QueueSize: 1, QueueWait: 5 * time.Second})
+	h := newHarness(t, func(c *Config) { c.RenderConcurrency = 1; c.QueueSize = 1; c.QueueWait = 5 * time.Second })
 	h.fake.SetFaults(wxatest.Faults{LatencyMS: 300})
 	var wg sync.WaitGroup
 	statuses := make(chan int, 6)
@@ -297,7 +300,7 @@ func TestOverloadAnswers429(t *testing.T) {
 }
 
 func TestWeChatErrorsMapToStatuses(t *testing.T) {
-	h := newHarness(t, Config{RequestTimeout: 300 * time.Millisecond})
+	h := newHarness(t, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond })
 	tests := []struct {
 		faults wxatest.Faults
 		status int
@@ -342,7 +345,7 @@ func TestRemoteImagesThroughTheService(t *testing.T) {
 	}))
 	defer imgs.Close()
 	u, _ := url.Parse(imgs.URL)
-	h := newHarness(t, Config{}, "localhost")
+	h := newHarness(t, nil, "localhost")
 	body := func(avatarURL string) string {
 		return strings.Replace(sampleBody(t, "invite", ""), "asset:avatar-sample.jpg", avatarURL, 1)
 	}
@@ -363,7 +366,7 @@ func TestRemoteImagesThroughTheService(t *testing.T) {
 }
 
 func TestPanicIsA500WithRequestID(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	h.srv.router.GET("/boom", func(*gin.Context) { panic("kaboom") })
 	rec := h.do("GET", "/boom", "", "X-Request-Id", "req-123")
 	code, _ := errorCode(t, rec)
@@ -380,7 +383,7 @@ func TestPanicIsA500WithRequestID(t *testing.T) {
 }
 
 func TestLayoutsHealthMetrics(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	rec := h.do("GET", "/v1/layouts", "")
 	var out struct {
 		Layouts []layoutInfo `json:"layouts"`
@@ -422,7 +425,7 @@ func TestLayoutsHealthMetrics(t *testing.T) {
 // TestOpenAPIMatchesRoutes checks every route is described and the error
 // codes listed are the ones the service uses.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	var doc struct {
 		Paths      map[string]map[string]any `yaml:"paths"`
 		Components struct {
@@ -462,7 +465,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // TestSampleCodesScanFromService renders every sample through the API and
 // scans page and scene back.
 func TestSampleCodesScanFromService(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	for _, name := range []string{"product", "invite", "certificate", "campaign"} {
 		rec := h.do("POST", "/v1/posters/"+name, sampleBody(t, name, ""))
 		img, err := png.Decode(rec.Body)
