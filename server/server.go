@@ -135,4 +135,3 @@ func (s *Server) listLayouts(c *gin.Context) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	c.JSON(http.StatusOK, gin.H{"layouts": out})
 }
-

@@ -250,7 +250,13 @@ func TestSignedURLs(t *testing.T) {
 // TestOneUpstreamCallForManyRequests: 200 concurrent requests for a poster
 // with one new scene make exactly one WeChat code call.
 func TestOneUpstreamCallForManyRequests(t *testing.T) {
-	h := newHarness(t, func(c *Config) { c.RenderConcurrency = 4; c.QueueSize = 400; c.MaxRequests = 400; c.QueueWait = 2 * time.Minute; c.RequestTimeout = 2 * time.Minute })
+	h := newHarness(t, func(c *Config) {
+		c.RenderConcurrency = 4
+		c.QueueSize = 400
+		c.MaxRequests = 400
+		c.QueueWait = 2 * time.Minute
+		c.RequestTimeout = 2 * time.Minute
+	})
 	h.fake.SetFaults(wxatest.Faults{LatencyMS: 50})
 	var wg sync.WaitGroup
 	codes := make(chan int, 200)

@@ -22,7 +22,7 @@ type boundDoc struct {
 	key  string
 }
 
-func (d *boundDoc) Key() string     { return d.key }
+func (d *boundDoc) Key() string      { return d.key }
 func (d *boundDoc) NeedsFetch() bool { return false }
 
 func (s *Server) bind(l *poster.Layout, data map[string]any, opt poster.RenderOptions) (*boundDoc, error) {
