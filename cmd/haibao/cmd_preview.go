@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/haibao/haibao/preview"
@@ -28,7 +29,13 @@ func runPreview(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, err)
 	}
-	p, err := preview.New(preview.Config{Dir: *dir, Engine: engine, Logger: log})
+	gates, err := preview.NewGates(runtime.GOMAXPROCS(0))
+	if err != nil {
+		return fail(sio, err)
+	}
+	pcfg := preview.DefaultConfig()
+	pcfg.Dir, pcfg.Engine, pcfg.Logger, pcfg.Admission = *dir, engine, log, gates
+	p, err := preview.New(pcfg)
 	if err != nil {
 		return fail(sio, err)
 	}

@@ -40,16 +40,17 @@ func splitList(s string) []string {
 
 // serviceConfig reads the HAIBAO_* settings of the service.
 func serviceConfig(sio stdio) (server.Config, []string, error) {
-	var cfg server.Config
+	cfg := server.DefaultConfig()
 	var err error
 	cfg.APIKeys = splitList(sio.getenv("HAIBAO_API_KEYS"))
 	if cfg.SigningKeys, err = signurl.ParseKeys(sio.getenv("HAIBAO_SIGNING_KEYS")); err != nil {
 		return cfg, nil, fmt.Errorf("HAIBAO_SIGNING_KEYS: %w", err)
 	}
+	cacheMB := cfg.OutputCacheBytes >> 20
 	ints := []struct {
 		key string
 		dst *int
-	}{{"HAIBAO_RENDER_CONCURRENCY", &cfg.RenderConcurrency}, {"HAIBAO_QUEUE_SIZE", &cfg.QueueSize}, {"HAIBAO_OUTPUT_CACHE_MB", &cfg.OutputCacheBytes}}
+	}{{"HAIBAO_RENDER_CONCURRENCY", &cfg.RenderConcurrency}, {"HAIBAO_QUEUE_SIZE", &cfg.QueueSize}, {"HAIBAO_OUTPUT_CACHE_MB", &cacheMB}}
 	for _, v := range ints {
 		if s := sio.getenv(v.key); s != "" {
 			n, err := strconv.Atoi(s)
@@ -59,7 +60,7 @@ func serviceConfig(sio stdio) (server.Config, []string, error) {
 			*v.dst = n
 		}
 	}
-	cfg.OutputCacheBytes <<= 20
+	cfg.OutputCacheBytes = cacheMB << 20
 	if s := sio.getenv("HAIBAO_BODY_LIMIT"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 1 {
@@ -82,7 +83,7 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	fl.SetOutput(sio.err)
 	addr := fl.String("addr", envOr(sio, "HAIBAO_ADDR", "127.0.0.1:8080"), "listen address (HAIBAO_ADDR)")
 	dir := fl.String("layouts", sio.getenv("HAIBAO_LAYOUTS"), "layouts folder (HAIBAO_LAYOUTS; default ./layouts when present, else the embedded samples)")
-	withPreview := fl.Bool("preview", sio.getenv("HAIBAO_PREVIEW") == "true", "serve the designers' preview at /preview/ (HAIBAO_PREVIEW; on by default when no API keys are set)")
+	withPreview := fl.Bool("preview", sio.getenv("HAIBAO_PREVIEW") == "true", "serve the designers' preview at /preview/ (HAIBAO_PREVIEW; needs an API key when keys are set)")
 	fl.Usage = func() {
 		fmt.Fprintln(sio.err, "usage: haibao serve [--addr 127.0.0.1:8080] [--layouts DIR]   (settings: see README, HAIBAO_*)")
 		fl.PrintDefaults()
@@ -136,8 +137,18 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		log.Warn("no API keys (HAIBAO_API_KEYS): POST /v1/posters is open to anyone who can reach this address")
 	}
 	deps := server.Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Logger: log}
-	if (*withPreview || len(cfg.APIKeys) == 0) && label != "(embedded)" {
-		p, err := preview.New(preview.Config{Dir: label, Engine: engine, Logger: log})
+	srv, err := server.New(cfg, deps)
+	if err != nil {
+		return fail(sio, err)
+	}
+	if *withPreview && label == "(embedded)" {
+		log.Warn("no preview: --preview needs a layouts folder to watch (--layouts)")
+	}
+	if *withPreview && label != "(embedded)" {
+		pcfg := preview.DefaultConfig()
+		// The service admits the preview's renders: same slots, queue and 429s.
+		pcfg.Dir, pcfg.Engine, pcfg.Logger, pcfg.Admission = label, engine, log, srv
+		p, err := preview.New(pcfg)
 		if err != nil {
 			return fail(sio, err)
 		}
@@ -148,12 +159,8 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 				log.Error("preview watching stopped", "err", err)
 			}
 		}()
-		deps.Preview = p.Handler()
+		srv.MountPreview(p.Handler())
 		log.Info("designers' preview at /preview/", "layouts", label)
-	}
-	srv, err := server.New(cfg, deps)
-	if err != nil {
-		return fail(sio, err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
