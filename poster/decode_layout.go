@@ -7,15 +7,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Limits on what one layout may ask for; a layout is designer input and is
-// treated with the same care as request data.
-const (
-	maxCanvasSide = 4000
-	maxScale      = 4
-	maxElements   = 500
-	maxFontSize   = 1000
-)
-
 var (
 	layoutKeys     = []string{"name", "description", "canvas", "fonts", "sample", "elements"}
 	canvasKeys     = []string{"width", "height", "padding", "scale", "background"}
@@ -166,7 +157,7 @@ func (d *decoder) canvas(n *yaml.Node, p *parsed) {
 	}
 	m := p.m
 	if v := f["width"]; v != nil {
-		m.width, _ = d.number(v, "canvas width", 1, maxCanvasSide)
+		m.width, _ = d.number(v, "canvas width", 1, MaxCanvasSide)
 	} else {
 		d.errAt(n, "canvas needs a width")
 	}
@@ -176,16 +167,16 @@ func (d *decoder) canvas(n *yaml.Node, p *parsed) {
 		} else if v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
 			d.errAt(v, "canvas height must be a number or auto, got %s", describe(v))
 		} else {
-			m.height, _ = d.number(v, "canvas height", 1, maxCanvasSide)
+			m.height, _ = d.number(v, "canvas height", 1, MaxCanvasSide)
 		}
 	} else {
 		d.errAt(n, "canvas needs a height (a number, or auto to grow with the content)")
 	}
 	if v := f["padding"]; v != nil {
-		m.padding, _ = d.number(v, "canvas padding", 0, maxCanvasSide)
+		m.padding, _ = d.number(v, "canvas padding", 0, MaxCanvasSide)
 	}
 	if v := f["scale"]; v != nil {
-		m.scale, _ = d.number(v, "canvas scale", 0.1, maxScale)
+		m.scale, _ = d.number(v, "canvas scale", MinLayoutScale, MaxScale)
 	}
 	if v := f["background"]; v != nil {
 		d.background(v, p)
@@ -289,8 +280,8 @@ func (d *decoder) elements(n *yaml.Node, p *parsed) {
 		d.errAt(n, "elements must be a list, got %s", describe(n))
 		return
 	}
-	if len(n.Content) > maxElements {
-		d.errAt(n, "a layout may have at most %d elements, this one has %d", maxElements, len(n.Content))
+	if len(n.Content) > MaxElements {
+		d.errAt(n, "a layout may have at most %d elements, this one has %d", MaxElements, len(n.Content))
 		return
 	}
 	for i, en := range n.Content {
@@ -342,10 +333,10 @@ func (d *decoder) element(n *yaml.Node, index int, p *parsed) *element {
 		e.y = d.coord(v, what+" y", true)
 	}
 	if v := f["width"]; v != nil {
-		e.w, _ = d.number(v, what+" width", 0, maxCanvasSide)
+		e.w, _ = d.number(v, what+" width", 0, MaxCanvasSide)
 	}
 	if v := f["height"]; v != nil {
-		e.h, _ = d.number(v, what+" height", 0, maxCanvasSide)
+		e.h, _ = d.number(v, what+" height", 0, MaxCanvasSide)
 	}
 	if v := f["opacity"]; v != nil {
 		e.opacity, _ = d.number(v, what+" opacity", 0, 1)
@@ -379,7 +370,7 @@ func (d *decoder) element(n *yaml.Node, index int, p *parsed) *element {
 		e.code = d.codeSpec(n, f, what)
 		e.w = 280
 		if v := f["size"]; v != nil {
-			e.w, _ = d.number(v, what+" size", 50, maxCanvasSide)
+			e.w, _ = d.number(v, what+" size", 50, MaxCanvasSide)
 		}
 		e.h = e.w
 	}
@@ -403,7 +394,7 @@ func (d *decoder) coord(n *yaml.Node, what string, vertical bool) coord {
 		return c
 	}
 	if n.Kind == yaml.ScalarNode {
-		c.value, _ = d.number(n, what, -maxCanvasSide, maxCanvasSide)
+		c.value, _ = d.number(n, what, -MaxCanvasSide, MaxCanvasSide)
 		return c
 	}
 	keys := xKeys
@@ -437,13 +428,13 @@ func (d *decoder) coord(n *yaml.Node, what string, vertical bool) coord {
 		d.errAt(n, "%s needs exactly one of %s, %s or align", what, after, before)
 	}
 	if v := f["gap"]; v != nil {
-		c.value, _ = d.number(v, what+" gap", -maxCanvasSide, maxCanvasSide)
+		c.value, _ = d.number(v, what+" gap", -MaxCanvasSide, MaxCanvasSide)
 	}
 	if v := f["offset"]; v != nil {
 		if f["gap"] != nil {
 			d.errAt(v, "%s takes gap or offset, not both", what)
 		}
-		c.value, _ = d.number(v, what+" offset", -maxCanvasSide, maxCanvasSide)
+		c.value, _ = d.number(v, what+" offset", -MaxCanvasSide, MaxCanvasSide)
 	}
 	return c
 }
@@ -457,7 +448,7 @@ func (d *decoder) style(f map[string]*yaml.Node, what string, base style, p *par
 		}
 	}
 	if v := f["size"]; v != nil {
-		s.size, _ = d.number(v, what+" size", 1, maxFontSize)
+		s.size, _ = d.number(v, what+" size", 1, MaxFontSize)
 	}
 	if v := f["weight"]; v != nil {
 		s.weight, _ = d.weight(v, what+" weight")
@@ -466,7 +457,7 @@ func (d *decoder) style(f map[string]*yaml.Node, what string, base style, p *par
 		s.color, _ = d.color(v, what+" color")
 	}
 	if v := f["letter_spacing"]; v != nil {
-		s.letterSpacing, _ = d.number(v, what+" letter_spacing", -100, 1000)
+		s.letterSpacing, _ = d.number(v, what+" letter_spacing", -MaxLetterSpacing, MaxLetterSpacing)
 	}
 	if v := f["strike"]; v != nil {
 		s.strike, _ = d.boolean(v, what+" strike")
@@ -535,7 +526,7 @@ func (d *decoder) textSpec(n *yaml.Node, f map[string]*yaml.Node, what string, p
 		t.ellipsis, _ = d.str(v, what+" ellipsis")
 	}
 	if v := f["min_size"]; v != nil {
-		t.minSize, _ = d.number(v, what+" min_size", 1, maxFontSize)
+		t.minSize, _ = d.number(v, what+" min_size", 1, MaxFontSize)
 		largest := 0.0
 		for _, s := range t.spans {
 			largest = max(largest, s.size)
@@ -566,7 +557,7 @@ func (d *decoder) imageSpec(n *yaml.Node, f map[string]*yaml.Node, what string, 
 		im.fit = fitMode(fit)
 	}
 	if v := f["radius"]; v != nil {
-		im.radius, _ = d.number(v, what+" radius", 0, maxCanvasSide)
+		im.radius, _ = d.number(v, what+" radius", 0, MaxCanvasSide)
 	}
 	if v := f["circle"]; v != nil {
 		im.circle, _ = d.boolean(v, what+" circle")
@@ -592,7 +583,7 @@ func (d *decoder) rectSpec(n *yaml.Node, f map[string]*yaml.Node, what string) *
 		r.stroke = d.stroke(v, what+" stroke")
 	}
 	if v := f["radius"]; v != nil {
-		r.radius, _ = d.number(v, what+" radius", 0, maxCanvasSide)
+		r.radius, _ = d.number(v, what+" radius", 0, MaxCanvasSide)
 	}
 	if f["fill"] == nil && f["gradient"] == nil && f["stroke"] == nil {
 		d.errAt(n, "%s needs a fill, a gradient or a stroke", what)

@@ -2,14 +2,47 @@ package poster
 
 import (
 	"context"
-	"golang.org/x/image/draw"
+	"fmt"
 	"image"
 	"image/color"
 	"math"
+	"runtime/debug"
 
 	"github.com/fogleman/gg"
+	"golang.org/x/image/draw"
+
 	"github.com/haibao/haibao/poster/picture"
 )
+
+// Draw composes the pixels of a document whose images and codes have been
+// fetched. It is CPU work only. The Result's buffer is handed back for
+// reuse by Result.Release.
+func (e *Engine) Draw(ctx context.Context, d *Doc) (res *Result, err error) {
+	if d.NeedsFetch() {
+		return nil, fmt.Errorf("poster: Draw before Fetch")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	dst, release := e.canvas(d.w, d.h)
+	defer func() {
+		if r := recover(); r != nil {
+			release()
+			res, err = nil, &PanicError{Element: "(draw)", Value: r, Stack: debug.Stack()}
+		}
+	}()
+	e.drawBackground(dst, d)
+	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, release: release}
+	for i := range d.items {
+		it := &d.items[i]
+		if it.hidden {
+			continue
+		}
+		e.draw(dst, d, it)
+		res.Boxes = append(res.Boxes, Box{ID: it.el.id, Type: it.el.kind.String(), X: it.x, Y: it.y, W: it.w, H: it.h})
+	}
+	return res, nil
+}
 
 var pictureFits = [...]picture.Fit{fitCover: picture.FitCover, fitContain: picture.FitContain, fitFill: picture.FitFill}
 
@@ -24,8 +57,8 @@ func withOpacity(c color.NRGBA, opacity float64) color.NRGBA {
 	return c
 }
 
-func (e *Engine) draw(dst *image.RGBA, l *Layout, it *item, scale float64) {
-	el := it.el
+func (e *Engine) draw(dst *image.RGBA, d *Doc, it *item) {
+	el, scale := it.el, d.scale
 	r := pxRect(it.x, it.y, it.w, it.h, scale)
 	switch el.kind {
 	case KindText:
@@ -39,7 +72,7 @@ func (e *Engine) draw(dst *image.RGBA, l *Layout, it *item, scale float64) {
 		if im.circle {
 			radius = float64(min(r.Dx(), r.Dy())) / 2
 		}
-		fitted, _ := l.res.fit(it.img, it.src, r.Dx(), r.Dy(), im.fit, l.res.cacheable(it.src))
+		fitted, _ := e.fit(d.layout, it.img, it.src, r.Dx(), r.Dy(), im.fit)
 		picture.DrawRounded(dst, r, fitted, radius, el.opacity)
 		if im.border.width > 0 && it.edge.A > 0 {
 			picture.StrokeRounded(dst, r, radius, im.border.width*scale, withOpacity(it.edge, el.opacity))
@@ -80,38 +113,43 @@ func (e *Engine) draw(dst *image.RGBA, l *Layout, it *item, scale float64) {
 	}
 }
 
-// fit returns src fitted to w×h, cached when src is one of the layout's
-// static images so repeated renders do not resample it again. opaque says
-// whether the result is known to cover every pixel.
-func (r *resources) fit(src image.Image, key string, w, h int, mode fitMode, static bool) (img image.Image, opaque bool) {
-	if !static {
-		return picture.Fitted(src, w, h, pictureFits[mode]), false
-	}
-	k := fitKey{src: key, w: w, h: h, fit: mode}
-	if v, ok := r.fitted.Load(k); ok {
-		c := v.(cachedFit)
-		return c.img, c.opaque
-	}
-	rgba := toRGBA(picture.Fitted(src, w, h, pictureFits[mode]))
-	c := cachedFit{img: rgba, opaque: rgba.Opaque()}
-	// Scale comes from requests, so sizes are many; keep the first few,
-	// which in practice are the layout's own scales.
-	if r.nfitted.Add(1) <= maxFittedPerLayout {
-		v, _ := r.fitted.LoadOrStore(k, c)
-		c = v.(cachedFit)
-	}
-	return c.img, c.opaque
+// fitKey names one resampled copy of a layout image or an embedded asset.
+// Layout images are told apart by their layout's resources, assets by name.
+type fitKey struct {
+	res  *resources // nil for assets
+	src  string
+	w, h int
+	fit  fitMode
 }
 
-// cacheable reports whether fitted copies of src may be kept: the layout's
-// own images and embedded assets never change, remote and data images may.
-func (r *resources) cacheable(src string) bool {
-	return r.images[src] != nil || classifySrc(src) == srcAsset
-}
-
-type cachedFit struct {
+type fitted struct {
 	img    *image.RGBA
 	opaque bool
+}
+
+func fittedBytes(f fitted) int64 { return int64(len(f.img.Pix)) }
+
+// fit returns img fitted to w×h. Copies of the layout's own images and of
+// embedded assets never go stale, so they are kept in the engine's fitted
+// cache and repeated renders do not resample them; images from outside are
+// resampled each time. opaque says whether the result covers every pixel.
+func (e *Engine) fit(l *Layout, img image.Image, ref imageRef, w, h int, mode fitMode) (image.Image, bool) {
+	var k fitKey
+	switch {
+	case ref.kind == srcAsset:
+		k = fitKey{src: ref.ref, w: w, h: h, fit: mode}
+	case ref.origin == OriginLayout && l.res.images[ref.ref] != nil:
+		k = fitKey{res: l.res, src: ref.ref, w: w, h: h, fit: mode}
+	default:
+		return picture.Fitted(img, w, h, pictureFits[mode]), false
+	}
+	if f, ok := e.fitted.Get(k); ok {
+		return f.img, f.opaque
+	}
+	rgba := toRGBA(picture.Fitted(img, w, h, pictureFits[mode]))
+	f := fitted{img: rgba, opaque: rgba.Opaque()}
+	e.fitted.Add(k, f)
+	return f.img, f.opaque
 }
 
 // toRGBA converts img to premultiplied RGBA, the form image/draw composites
@@ -126,58 +164,17 @@ func toRGBA(img image.Image) *image.RGBA {
 	return out
 }
 
-type bgResolved struct {
-	fill color.NRGBA
-	grad []resolvedStop
-	img  image.Image
-	src  string
-}
-
-func (e *Engine) background(ctx context.Context, l *Layout, data map[string]any) (bgResolved, error) {
-	var out bgResolved
-	bg := l.m.bg
-	var err error
-	if bg.fill.color.set {
-		if out.fill, err = resolveColor(bg.fill.color, data, "background"); err != nil {
-			return out, err
-		}
-	}
-	if bg.fill.gradient != nil {
-		if out.grad, err = resolveStops(bg.fill.gradient, data, "background"); err != nil {
-			return out, err
-		}
-	}
-	if bg.image != nil {
-		src, err := bg.image.src.expand(data, "background")
-		if err != nil {
-			return out, err
-		}
-		out.src = src
-		if img, ok := l.res.images[src]; ok {
-			out.img = img
-		} else {
-			// Dynamic backgrounds are rare; they go through the same checks
-			// as any data-driven image.
-			img, err := e.dynamicImage(ctx, "background", bg.image.src, src)
-			if err != nil {
-				return out, err
-			}
-			out.img = img
-		}
-	}
-	return out, nil
-}
-
-func (e *Engine) drawBackground(dst *image.RGBA, l *Layout, bg bgResolved, scale float64) {
+func (e *Engine) drawBackground(dst *image.RGBA, d *Doc) {
 	b := dst.Bounds()
+	bg := d.bg
 	if bg.fill.A > 0 {
 		draw.Draw(dst, b, image.NewUniform(bg.fill), image.Point{}, draw.Over)
 	}
 	if bg.grad != nil {
-		fillGradient(dst, b, l.m.bg.fill.gradient.angle, bg.grad, 1)
+		fillGradient(dst, b, d.layout.m.bg.fill.gradient.angle, bg.grad, 1)
 	}
 	if bg.img != nil {
-		fitted, opaque := l.res.fit(bg.img, bg.src, b.Dx(), b.Dy(), l.m.bg.image.fit, l.res.cacheable(bg.src))
+		fitted, opaque := e.fit(d.layout, bg.img, bg.src, b.Dx(), b.Dy(), d.layout.m.bg.image.fit)
 		op := draw.Over
 		if opaque && fitted.Bounds().Size() == b.Size() {
 			// Nothing below shows through: a plain copy is several times

@@ -1,7 +1,6 @@
 package poster
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"io/fs"
@@ -9,25 +8,22 @@ import (
 	"sync"
 
 	"github.com/haibao/haibao/assets"
+	"github.com/haibao/haibao/internal/cache"
 	"github.com/haibao/haibao/poster/text"
 )
-
-// DefaultMaxPixels bounds the canvas of one render (width × height at the
-// render scale), so a layout or a scale cannot ask for gigabytes.
-const DefaultMaxPixels = 40_000_000
 
 // Config sets up an Engine. The zero value is usable: embedded fonts and
 // assets, no remote images, QR codes in place of WeChat codes.
 type Config struct {
-	Images    ImageLoader // remote http(s) images; nil refuses them
+	Images    ImageSource // remote http(s) images; nil refuses them
 	Codes     CodeSource  // nil draws standard QR codes
-	MaxPixels int         // canvas size limit at render scale; 0 means DefaultMaxPixels
+	MaxPixels int         // canvas size limit at render scale; 0 means MaxCanvasPixels
 }
 
 // Validate checks the configuration.
 func (c Config) Validate() error {
-	if c.MaxPixels < 0 {
-		return errors.New("poster: MaxPixels must not be negative")
+	if c.MaxPixels < 0 || c.MaxPixels > MaxCanvasPixels {
+		return fmt.Errorf("poster: MaxPixels must be from 0 to %d", MaxCanvasPixels)
 	}
 	return nil
 }
@@ -44,6 +40,8 @@ type Engine struct {
 	assets  map[string]image.Image
 
 	canvases sync.Pool // *image.RGBA backing buffers, reused across renders
+	fitted   *cache.Cache[fitKey, fitted]
+	version  string // changes whenever drawing may: see engineVersion
 }
 
 // NewEngine parses the embedded fonts and prepares the engine.
@@ -52,13 +50,15 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	if cfg.MaxPixels == 0 {
-		cfg.MaxPixels = DefaultMaxPixels
+		cfg.MaxPixels = MaxCanvasPixels
 	}
 	fonts, err := text.Default()
 	if err != nil {
 		return nil, fmt.Errorf("poster: load embedded fonts: %w", err)
 	}
-	e := &Engine{cfg: cfg, fonts: fonts, codes: cfg.Codes, assets: map[string]image.Image{}}
+	e := &Engine{cfg: cfg, fonts: fonts, codes: cfg.Codes, assets: map[string]image.Image{},
+		fitted:  cache.New[fitKey, fitted](fittedCacheBytes, fittedBytes, cache.Options{}),
+		version: engineVersion()}
 	if e.codes == nil {
 		e.codes = newQRSource()
 	}
@@ -136,11 +136,16 @@ type Layout struct {
 	Scale       float64        // default pixel ratio
 	Sample      map[string]any // the layout's own sample data
 	Fields      []Field        // data fields the layout reads, sorted by name
-	Digest      string         // hash of the file's bytes: changes whenever the layout does
+	Digest      string         // hash of the file's bytes: changes whenever the file does
 
-	m   *model
-	res *resources
+	m       *model
+	res     *resources
+	version string
 }
+
+// Version names the layout's design: a digest of its file and of every file
+// it references (fonts, images), so it changes whenever any of them does.
+func (l *Layout) Version() string { return l.version }
 
 // Position returns the line and column where the element with id starts in
 // the layout file (1, 1 when there is no such element).

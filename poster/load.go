@@ -2,6 +2,7 @@ package poster
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,9 +14,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 )
-
-// maxLayoutBytes bounds a layout file; real layouts are a few kilobytes.
-const maxLayoutBytes = 1 << 20
 
 // LoadLayout parses and validates one layout file of fsys. Problems come back
 // as a *ValidationError.
@@ -76,8 +74,8 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // fsys; fsys resolves the layout's relative font and image files.
 func (e *Engine) ParseLayout(fsys fs.FS, file string, src []byte) (*Layout, error) {
 	d := &decoder{file: file}
-	if len(src) > maxLayoutBytes {
-		d.errAt(nil, "the file is %d bytes; a layout may be at most %d", len(src), maxLayoutBytes)
+	if len(src) > MaxLayoutBytes {
+		d.errAt(nil, "the file is %d bytes; a layout may be at most %d", len(src), MaxLayoutBytes)
 		return nil, &ValidationError{Problems: d.probs}
 	}
 	var root yaml.Node
@@ -123,6 +121,8 @@ func (e *Engine) ParseLayout(fsys fs.FS, file string, src []byte) (*Layout, erro
 		m:           p.m,
 		res:         r,
 	}
+	v := sha256.Sum256([]byte(l.Digest + "\x00" + r.files))
+	l.version = hex.EncodeToString(v[:16])
 	if l.Sample == nil {
 		l.Sample = map[string]any{}
 	}

@@ -1,6 +1,7 @@
 package poster
 
 import (
+	"math"
 	"strings"
 )
 
@@ -91,4 +92,68 @@ func (d *decoder) checkRefs(m *model) {
 			return
 		}
 	}
+}
+
+// place finds every element's position in document-independent placement
+// order and returns the canvas height.
+func place(m *model, items []item) float64 {
+	for _, i := range m.order {
+		it := &items[i]
+		if it.hidden {
+			it.w, it.h = 0, 0
+		}
+		it.x = resolveCoord(it.el.x, it.w, m.width, items, m, it.hidden, false)
+		it.y = resolveCoord(it.el.y, it.h, m.height, items, m, it.hidden, true)
+	}
+	if !m.autoHeight {
+		return m.height
+	}
+	bottom := 0.0
+	for i := range items {
+		if !items[i].hidden {
+			bottom = max(bottom, items[i].y+items[i].h)
+		}
+	}
+	return math.Ceil(bottom + m.padding)
+}
+
+func resolveCoord(c coord, size, canvas float64, items []item, m *model, hidden, vertical bool) float64 {
+	gap := c.value
+	if hidden {
+		// A hidden element takes no room, so whatever is placed against it
+		// lands where it would have started, without a doubled gap.
+		gap = 0
+	}
+	var ref *item
+	if c.ref != "" {
+		for i := range m.elements {
+			if m.elements[i].id == c.ref {
+				ref = &items[i]
+				break
+			}
+		}
+	}
+	start := func(r *item) float64 {
+		if vertical {
+			return r.y
+		}
+		return r.x
+	}
+	extent := func(r *item) float64 {
+		if vertical {
+			return r.h
+		}
+		return r.w
+	}
+	switch c.how {
+	case anchorCenter:
+		return (canvas - size) / 2
+	case anchorAfter:
+		return start(ref) + extent(ref) + gap
+	case anchorBefore:
+		return start(ref) - gap - size
+	case anchorAlign:
+		return start(ref) + c.value
+	}
+	return c.value
 }

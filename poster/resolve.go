@@ -2,57 +2,31 @@ package poster
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
 	"image"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/haibao/haibao/assets"
 	"github.com/haibao/haibao/poster/picture"
 	"github.com/haibao/haibao/poster/text"
 )
 
-// srcKind is where an image source points.
-type srcKind int
-
-const (
-	srcFile   srcKind = iota // a file relative to the layout
-	srcAsset                 // asset:NAME, embedded
-	srcData                  // data: URL
-	srcRemote                // http(s) URL, through the ImageLoader
-)
-
-func classifySrc(s string) srcKind {
-	switch {
-	case strings.HasPrefix(s, "asset:"):
-		return srcAsset
-	case strings.HasPrefix(s, "data:"):
-		return srcData
-	case strings.HasPrefix(s, "http://"), strings.HasPrefix(s, "https://"):
-		return srcRemote
-	}
-	return srcFile
-}
-
 // resources are what a layout loaded once: its fonts and its static images,
 // shared by every render of it.
 type resources struct {
-	fonts   *text.FontSet
-	images  map[string]image.Image // static src → decoded image
-	fitted  sync.Map               // fitKey → cachedFit
-	nfitted atomic.Int32
-}
-
-// maxFittedPerLayout bounds the resampled image copies a layout keeps.
-const maxFittedPerLayout = 32
-
-type fitKey struct {
-	src  string
-	w, h int
-	fit  fitMode
+	fonts  *text.FontSet
+	images map[string]image.Image // static src → decoded image
+	// files is a digest of every file the layout references (fonts,
+	// images), so the layout's version changes when any of them does.
+	files string
 }
 
 // resolve loads the layout's own fonts and static images and checks every
@@ -60,9 +34,12 @@ type fitKey struct {
 func (e *Engine) resolve(d *decoder, p *parsed) *resources {
 	r := &resources{fonts: e.fonts, images: map[string]image.Image{}}
 	m := p.m
+	h := sha256.New()
+	defer func() { r.files = hex.EncodeToString(h.Sum(nil)) }()
 	if len(m.fontFiles) > 0 {
 		r.fonts = e.fonts.Clone()
-		for fam, file := range m.fontFiles {
+		for _, fam := range slices.Sorted(maps.Keys(m.fontFiles)) {
+			file := m.fontFiles[fam]
 			n := p.fontNodes[fam]
 			full := path.Join(m.dir, file)
 			if !fs.ValidPath(full) || strings.HasPrefix(file, "/") {
@@ -74,6 +51,7 @@ func (e *Engine) resolve(d *decoder, p *parsed) *resources {
 				d.errAt(n, "font file %q cannot be read: %s", file, describeFSError(err))
 				continue
 			}
+			fmt.Fprintf(h, "font %q %q %x\n", fam, file, sha256.Sum256(data))
 			if err := r.fonts.Add(fam, data); err != nil {
 				d.errAt(n, "font file %q is not a usable font: %v", file, err)
 			}
@@ -95,7 +73,7 @@ func (e *Engine) resolve(d *decoder, p *parsed) *resources {
 			continue
 		}
 		src := s.src.raw
-		img, err := e.staticImage(m, src)
+		img, err := e.staticImage(m, src, h)
 		if err != nil {
 			d.errAt(s.node, "%s", err.Error())
 			continue
@@ -107,35 +85,31 @@ func (e *Engine) resolve(d *decoder, p *parsed) *resources {
 	return r
 }
 
-// srcError is a problem with an image source, worded for the designer.
-type srcError struct{ msg string }
-
-func (e *srcError) Error() string { return e.msg }
-
 // staticImage loads an image named in the layout itself. Remote URLs are
 // left for render time and return nil.
-func (e *Engine) staticImage(m *model, src string) (image.Image, error) {
-	switch classifySrc(src) {
+func (e *Engine) staticImage(m *model, src string, h hash.Hash) (image.Image, error) {
+	ref, err := resolveImageRef(OriginLayout, src)
+	if err != nil {
+		return nil, err
+	}
+	switch ref.kind {
 	case srcRemote:
 		return nil, nil
 	case srcAsset:
-		return e.asset(strings.TrimPrefix(src, "asset:"))
+		return e.asset(ref.assetName())
 	case srcData:
-		img, err := picture.DecodeDataURL(src, e.limits())
+		img, err := picture.DecodeDataURL(src, imageLimits())
 		if err != nil {
 			return nil, &srcError{"data URL: " + err.Error()}
 		}
 		return img, nil
 	}
-	full := path.Join(m.dir, src)
-	if strings.HasPrefix(src, "/") || !fs.ValidPath(full) {
-		return nil, &srcError{"image " + strconv.Quote(src) + " must be a path inside the layouts folder, asset:NAME, a data: URL or an http(s) URL"}
-	}
-	b, err := fs.ReadFile(m.fsys, full)
+	b, err := fs.ReadFile(m.fsys, ref.filePath(m.dir))
 	if err != nil {
 		return nil, &srcError{"image file " + strconv.Quote(src) + " cannot be read: " + describeFSError(err)}
 	}
-	img, _, err := picture.DecodeBytes(b, e.limits())
+	fmt.Fprintf(h, "image %q %x\n", src, sha256.Sum256(b))
+	img, _, err := picture.DecodeBytes(b, imageLimits())
 	if err != nil {
 		return nil, &srcError{"image file " + strconv.Quote(src) + ": " + err.Error()}
 	}
@@ -159,21 +133,10 @@ func (e *Engine) asset(name string) (image.Image, error) {
 		}
 		return nil, &srcError{msg}
 	}
-	img, _, err := picture.Decode(bytes.NewReader(b), e.limits())
+	img, _, err := picture.Decode(bytes.NewReader(b), imageLimits())
 	if err != nil {
 		return nil, &srcError{"asset " + strconv.Quote(name) + ": " + err.Error()}
 	}
 	e.assets[name] = img
 	return img, nil
-}
-
-// Limits on images the engine decodes itself (layout files, data: URLs);
-// remote images are bounded by their loader.
-const (
-	maxImageBytes  = 20 << 20
-	maxImagePixels = 40_000_000
-)
-
-func (e *Engine) limits() picture.Limits {
-	return picture.Limits{MaxBytes: maxImageBytes, MaxPixels: maxImagePixels}
 }

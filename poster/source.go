@@ -6,10 +6,14 @@ import (
 	"image/color"
 )
 
-// ImageLoader fetches a remote image (an avatar, a product photo) named by
+// The engine's ports to the outside world are sources: ImageSource for
+// remote images and CodeSource for mini-program codes. Both are called only
+// by Fetch.
+
+// ImageSource fetches a remote image (an avatar, a product photo) named by
 // an http(s) URL. The service supplies one with its own safety limits; the
 // default engine has none and refuses remote URLs.
-type ImageLoader interface {
+type ImageSource interface {
 	LoadImage(ctx context.Context, url string) (image.Image, error)
 }
 

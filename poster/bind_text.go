@@ -6,9 +6,9 @@ import (
 
 var textAligns = [...]text.Align{alignLeft: text.AlignLeft, alignCenter: text.AlignCenter, alignRight: text.AlignRight}
 
-// prepareText expands the spans, lays the paragraph out at the render scale
+// bindText expands the spans, lays the paragraph out at the render scale
 // and, when the text has a min_size, shrinks it until it fits.
-func (e *Engine) prepareText(l *Layout, it *item, data map[string]any, scale float64) error {
+func bindText(l *Layout, it *item, data map[string]any, scale float64) error {
 	el, t := it.el, it.el.text
 	spans := make([]text.Span, 0, len(t.spans))
 	largest := 0.0
@@ -44,6 +44,7 @@ func (e *Engine) prepareText(l *Layout, it *item, data map[string]any, scale flo
 		}
 	}
 	it.block = block
+	it.spans = spans
 	if it.w == 0 {
 		it.w = block.Width / scale
 	}
