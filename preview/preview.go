@@ -331,8 +331,8 @@ func (p *Preview) render(w http.ResponseWriter, r *http.Request) {
 	scale := 0.0
 	if v := q.Get("scale"); v != "" {
 		s, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(s) || math.IsInf(s, 0) || s <= 0 || s > maxScale {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("scale must be a number greater than 0 and at most %g", maxScale))
+		if err != nil || math.IsNaN(s) || math.IsInf(s, 0) || s <= 0 || s > poster.MaxScale {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("scale must be a number greater than 0 and at most %g", poster.MaxScale))
 			return
 		}
 		if math.Round(l.Width*s) < 1 || (l.Height > 0 && math.Round(l.Height*s) < 1) {
@@ -410,6 +410,7 @@ func (p *Preview) readData(w http.ResponseWriter, r *http.Request) (map[string]a
 // refused answers an error of admission or rendering.
 func (p *Preview) refused(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *cache.PanicError
+	var ppe *poster.PanicError
 	switch {
 	case r.Context().Err() != nil:
 		// The client went away: no one to answer.
@@ -417,8 +418,11 @@ func (p *Preview) refused(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusTooManyRequests, "too many renders in progress; retry shortly")
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, "the poster could not be made in time")
+	case errors.As(err, &ppe):
+		p.cfg.Logger.Error("preview render panicked", "err", err.Error(), "stack", string(ppe.Stack))
+		writeError(w, http.StatusInternalServerError, "internal error")
 	case errors.As(err, &pe):
-		p.cfg.Logger.Error("preview render panicked", "panic", pe.Value, "stack", string(pe.Stack))
+		p.cfg.Logger.Error("preview render panicked", "err", err.Error(), "stack", string(pe.Stack))
 		writeError(w, http.StatusInternalServerError, "internal error")
 	case errors.Is(err, poster.ErrInvalidScale):
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -436,7 +440,7 @@ func (p *Preview) make(ctx context.Context, l *poster.Layout, data map[string]an
 			err = &cache.PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
-	doc, err := p.bind(l, data, poster.RenderOptions{Scale: scale})
+	doc, err := p.cfg.Engine.Bind(l, data, poster.RenderOptions{Scale: scale})
 	if err != nil {
 		return nil, meta, err
 	}
@@ -450,7 +454,7 @@ func (p *Preview) make(ctx context.Context, l *poster.Layout, data map[string]an
 		return nil, meta, err
 	}
 	defer release()
-	res, err := p.draw(ctx, doc)
+	res, err := p.cfg.Engine.Draw(ctx, doc)
 	if err != nil {
 		return nil, meta, err
 	}
@@ -464,13 +468,13 @@ func (p *Preview) make(ctx context.Context, l *poster.Layout, data map[string]an
 	return buf.Bytes(), meta, nil
 }
 
-func (p *Preview) fetch(ctx context.Context, doc *boundDoc) error {
+func (p *Preview) fetch(ctx context.Context, doc *poster.Doc) error {
 	release, err := p.cfg.Admission.AdmitFetch(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
-	return p.fetchDoc(ctx, doc)
+	return p.cfg.Engine.Fetch(ctx, doc)
 }
 
 // writeRender writes renderJSON with the image streamed as base64 into it,

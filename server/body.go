@@ -122,7 +122,7 @@ func (s *Server) parseRenderRequest(body []byte) (renderRequest, error) {
 	return req, nil
 }
 
-var errScale = newError(http.StatusBadRequest, CodeInvalidData, "scale must be a number greater than 0 and at most %g", maxScale)
+var errScale = newError(http.StatusBadRequest, CodeInvalidData, "scale must be a number greater than 0 and at most %g", poster.MaxScale)
 
 // checkRequest refuses what no render can satisfy before any work: an
 // unknown format, a quality outside 1–100, a scale that is not a number in
@@ -143,7 +143,7 @@ func checkRequest(l *poster.Layout, req *renderRequest) (poster.Format, error) {
 	}
 	if req.Scale != 0 {
 		sc := req.Scale
-		if math.IsNaN(sc) || math.IsInf(sc, 0) || sc <= 0 || sc > maxScale {
+		if math.IsNaN(sc) || math.IsInf(sc, 0) || sc <= 0 || sc > poster.MaxScale {
 			return f, errScale
 		}
 		if math.Round(l.Width*sc) < 1 || (l.Height > 0 && math.Round(l.Height*sc) < 1) {

@@ -67,11 +67,10 @@ func classify(err error) *apiError {
 	var de *poster.DataError
 	var ce *poster.CodeError
 	var we *wxa.APIError
-	var pe *cache.PanicError
 	switch {
 	case errors.As(err, &ae):
 		return ae
-	case errors.As(err, &pe):
+	case panicked(err) != nil:
 		return errInternal
 	case errors.Is(err, admission.ErrOverloaded):
 		return errOverloaded
@@ -94,6 +93,20 @@ func classify(err error) *apiError {
 		return errWeChatUnreachable
 	}
 	return errInternal
+}
+
+// panicked returns the stack of a panic recovered in a shared load or in
+// the engine's fetch and draw, or nil.
+func panicked(err error) []byte {
+	var ce *cache.PanicError
+	var pe *poster.PanicError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Stack
+	case errors.As(err, &ce):
+		return ce.Stack
+	}
+	return nil
 }
 
 var errWeChatUnreachable = newError(http.StatusServiceUnavailable, CodeWeChatBusy, "WeChat cannot be reached right now; retry shortly")

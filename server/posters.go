@@ -11,7 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/haibao/haibao/internal/cache"
 	"github.com/haibao/haibao/poster"
 	"github.com/haibao/haibao/signurl"
 )
@@ -99,7 +98,7 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 		abort(c, err)
 		return
 	}
-	doc, err := s.bind(l, req.Data, poster.RenderOptions{Scale: req.Scale})
+	doc, err := s.engine.Bind(l, req.Data, poster.RenderOptions{Scale: req.Scale})
 	if err != nil {
 		abort(c, err)
 		return
@@ -124,9 +123,8 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 		})
 	}
 	if err != nil {
-		var pe *cache.PanicError
-		if errors.As(err, &pe) {
-			s.log.Error("panic", "request_id", requestID(c), "panic", pe.Value, "stack", string(pe.Stack))
+		if stack := panicked(err); stack != nil {
+			s.log.Error("panic", "request_id", requestID(c), "err", err.Error(), "stack", string(stack))
 		}
 		abort(c, err)
 		return
@@ -138,7 +136,7 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 
 // make fetches what doc needs outside any render slot, then draws and
 // encodes it in one. Every slot is released by defer, panics included.
-func (s *Server) make(ctx context.Context, doc *boundDoc, f poster.Format, quality int) ([]byte, error) {
+func (s *Server) make(ctx context.Context, doc *poster.Doc, f poster.Format, quality int) ([]byte, error) {
 	if doc.NeedsFetch() {
 		if err := s.fetchDoc(ctx, doc); err != nil {
 			return nil, err
@@ -150,7 +148,7 @@ func (s *Server) make(ctx context.Context, doc *boundDoc, f poster.Format, quali
 	}
 	defer release()
 	start := time.Now()
-	res, err := s.draw(ctx, doc)
+	res, err := s.engine.Draw(ctx, doc)
 	if err != nil {
 		return nil, err
 	}
@@ -159,17 +157,17 @@ func (s *Server) make(ctx context.Context, doc *boundDoc, f poster.Format, quali
 	if err := poster.Encode(&buf, res.Image, f, quality); err != nil {
 		return nil, err
 	}
-	s.metrics.renderSeconds.WithLabelValues(doc.l.Name, f.String()).Observe(time.Since(start).Seconds())
+	s.metrics.renderSeconds.WithLabelValues(doc.Layout().Name, f.String()).Observe(time.Since(start).Seconds())
 	return buf.Bytes(), nil
 }
 
-func (s *Server) fetchDoc(ctx context.Context, doc *boundDoc) error {
+func (s *Server) fetchDoc(ctx context.Context, doc *poster.Doc) error {
 	release, err := s.fetches.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
-	return s.fetch(ctx, doc)
+	return s.engine.Fetch(ctx, doc)
 }
 
 // send writes a successful answer within WriteTimeout, so a client that
