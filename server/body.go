@@ -26,12 +26,9 @@ func (s *Server) readBody(c *gin.Context) ([]byte, error) {
 		return nil, errBodyTooLarge(s.cfg.BodyLimit)
 	}
 	rc := http.NewResponseController(c.Writer)
-	// Recorders in tests cannot set deadlines; a real connection can.
-	if err := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)); err == nil {
-		// The server's own read after the body must not meet the deadline:
-		// it would cancel the request's context in the middle of a render.
-		defer rc.SetReadDeadline(time.Time{})
-	}
+	// Recorders in tests cannot set deadlines (the error says so); a real
+	// connection can.
+	_ = rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
 	var buf bytes.Buffer
 	if n := c.Request.ContentLength; n > 0 {
 		buf.Grow(int(n))
@@ -40,6 +37,11 @@ func (s *Server) readBody(c *gin.Context) ([]byte, error) {
 	var mbe *http.MaxBytesError
 	switch {
 	case err == nil:
+		// The server's own read after the body must not meet the deadline:
+		// it would cancel the request's context in the middle of a render.
+		// After a failed read the deadline stays, so the server does not
+		// wait for the rest of the body before closing the connection.
+		_ = rc.SetReadDeadline(time.Time{})
 		return buf.Bytes(), nil
 	case errors.As(err, &mbe):
 		return nil, errBodyTooLarge(s.cfg.BodyLimit)
