@@ -415,7 +415,9 @@ func (p *Preview) refused(w http.ResponseWriter, r *http.Request, err error) {
 	var ppe *poster.PanicError
 	switch {
 	case r.Context().Err() != nil:
-		// The client went away: no one to answer.
+		// The client went away: no one to answer; the status is for the
+		// access log of a service the preview is mounted in.
+		w.WriteHeader(499)
 	case errors.Is(err, admission.ErrOverloaded):
 		writeError(w, http.StatusTooManyRequests, "too many renders in progress; retry shortly")
 	case errors.Is(err, context.DeadlineExceeded):
