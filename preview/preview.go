@@ -63,6 +63,7 @@ type Config struct {
 	BodyTimeout   time.Duration    // longest time to receive that body
 	JSON          jsonlimit.Limits // nesting and keys of that data
 	RenderTimeout time.Duration    // one render, from admission to the encoded image
+	WriteTimeout  time.Duration    // sending a rendered poster, so a client that stops reading frees its connection
 }
 
 // DefaultConfig is the preview's configuration but for Dir, Engine and
@@ -74,6 +75,7 @@ func DefaultConfig() Config {
 		BodyTimeout:   10 * time.Second,
 		JSON:          jsonlimit.Limits{MaxDepth: 32, MaxValues: 10_000},
 		RenderTimeout: 20 * time.Second,
+		WriteTimeout:  20 * time.Second,
 	}
 }
 
@@ -85,8 +87,8 @@ func (c Config) Validate() error {
 	if c.Admission == nil {
 		return errors.New("preview: Admission is required (the poster service, or NewGates)")
 	}
-	if c.Debounce <= 0 || c.BodyLimit <= 0 || c.BodyTimeout <= 0 || c.RenderTimeout <= 0 {
-		return errors.New("preview: Debounce, BodyLimit, BodyTimeout and RenderTimeout must be positive (start from DefaultConfig)")
+	if c.Debounce <= 0 || c.BodyLimit <= 0 || c.BodyTimeout <= 0 || c.RenderTimeout <= 0 || c.WriteTimeout <= 0 {
+		return errors.New("preview: Debounce, BodyLimit, BodyTimeout, RenderTimeout and WriteTimeout must be positive (start from DefaultConfig)")
 	}
 	if err := c.JSON.Validate(); err != nil {
 		return fmt.Errorf("preview: %w", err)
@@ -366,6 +368,7 @@ func (p *Preview) render(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	meta.MS = float64(time.Since(start).Microseconds()) / 1000
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(p.cfg.WriteTimeout))
 	writeRender(w, f, b, meta)
 }
 

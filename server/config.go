@@ -43,7 +43,7 @@ func DefaultConfig() Config {
 	return Config{
 		BodyLimit:         1 << 20,
 		BodyTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      20 * time.Second,
 		JSON:              jsonlimit.Limits{MaxDepth: 32, MaxValues: 10_000},
 		MaxRequests:       32,
 		FetchConcurrency:  16,
