@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/haibao/haibao/poster"
+	"github.com/haibao/haibao/remote"
 	"github.com/haibao/haibao/signurl"
 )
 
@@ -60,10 +61,16 @@ func TestSlowAvatarsDoNotStarveRenders(t *testing.T) {
 	unblock := func() { once.Do(func() { close(stop) }) }
 	defer unblock()
 	u, _ := url.Parse(slow.URL)
-	h := newHarness(t, func(c *Config) {
-		c.RenderConcurrency, c.QueueSize = 2, 8 // the defaults on two cores
-		c.RequestTimeout = 2 * time.Minute
-	}, "localhost")
+	// The loader's own timeouts are long, so the slow fetches are still
+	// held when the ordinary posters arrive, however slow the machine.
+	loader, err := remote.New(remote.Config{AllowHosts: []string{"localhost"}, Timeout: 10 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessWith(t, harnessOptions{
+		set:    func(c *Config) { c.RenderConcurrency, c.QueueSize = 2, 8 }, // the defaults on two cores
+		images: loader,
+	})
 	var wg sync.WaitGroup
 	for i := range 10 {
 		wg.Go(func() {
@@ -99,7 +106,7 @@ func TestSlowAvatarsDoNotStarveRenders(t *testing.T) {
 // TestIdenticalRequestsRenderOnce: twenty identical requests at once make
 // one render; the rest share it or find it in the output cache.
 func TestIdenticalRequestsRenderOnce(t *testing.T) {
-	h := newHarness(t, func(c *Config) { c.RequestTimeout = 2 * time.Minute; c.QueueWait = 2 * time.Minute })
+	h := newHarness(t, nil)
 	body := sampleBody(t, "product", "")
 	var wg sync.WaitGroup
 	etags := make(chan string, 20)

@@ -104,6 +104,9 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	logs, mu := &bytes.Buffer{}, &sync.Mutex{}
 	cfg := DefaultConfig()
 	cfg.SigningKeys = [][]byte{signKey}
+	// Generous for -race on two busy cores: a test that wants a timeout
+	// sets its own.
+	cfg.RequestTimeout, cfg.QueueWait = 2*time.Minute, time.Minute
 	if o.set != nil {
 		o.set(&cfg)
 	}
