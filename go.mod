@@ -3,6 +3,7 @@ module github.com/haibao/haibao
 go 1.26.8
 
 require (
+	code.dny.dev/ssrf v0.3.0
 	github.com/boombuler/barcode v1.1.0
 	github.com/chai2010/webp v1.4.0
 	github.com/chromedp/chromedp v0.23.0

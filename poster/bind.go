@@ -35,13 +35,16 @@ type item struct {
 
 	block *text.Block
 	spans []text.Span // text as bound, for the key
-	src   imageRef    // image elements
-	img   image.Image // image or code, once fetched
-	fill  color.NRGBA
-	grad  []resolvedStop
-	edge  color.NRGBA // stroke, border or line colour
-	bg    color.NRGBA // code background
-	req   CodeRequest
+	// shrunk says min_size made the text smaller; fits that the result
+	// keeps within max_lines and height.
+	shrunk, fits bool
+	src          imageRef    // image elements
+	img          image.Image // image or code, once fetched
+	fill         color.NRGBA
+	grad         []resolvedStop
+	edge         color.NRGBA // stroke, border or line colour
+	bg           color.NRGBA // code background
+	req          CodeRequest
 }
 
 type boundBackground struct {
@@ -200,8 +203,16 @@ func (e *Engine) bindItem(l *Layout, it *item, data map[string]any, scale float6
 		if it.req, err = codeRequest(it, data, scale); err != nil {
 			return err
 		}
-		if el.code.background.set {
-			it.bg, err = resolveColor(el.code.background, data, el.id)
+		if el.code.background.set && !el.code.transparent {
+			if it.bg, err = resolveColor(el.code.background, data, el.id); err != nil {
+				return err
+			}
+			// The code's own fill would cover the background: ask for a
+			// transparent code and paint the background under it, so
+			// the quiet zone takes the background's colour.
+			if it.bg.A > 0 {
+				it.req.Transparent = true
+			}
 		}
 	}
 	return err

@@ -158,11 +158,14 @@ func TestKey(t *testing.T) {
 	if base != key(l, map[string]any{"name": "阿杰", "unused": 1}, 1) {
 		t.Error("data the layout does not read changed the key")
 	}
+	if base != key(l, map[string]any{"name": " 阿杰\n"}, 1) {
+		t.Error("white space trimmed from the data changed the key")
+	}
 	if base != key(l, map[string]any{"name": "阿杰", "scene": "s"}, 1) {
 		t.Error("a field equal to its default changed the key")
 	}
 	for name, k := range map[string]string{
-		"name":  key(l, map[string]any{"name": "阿杰 "}, 1),
+		"name":  key(l, map[string]any{"name": "阿杰杰"}, 1),
 		"scene": key(l, map[string]any{"name": "阿杰", "scene": "t"}, 1),
 		"scale": key(l, map[string]any{"name": "阿杰"}, 2),
 	} {
@@ -237,4 +240,45 @@ func pngBytes(t *testing.T, w, h int) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+func TestDataWhitespace(t *testing.T) {
+	e := testEngine(t)
+	src := okHead + `  - {id: one, type: text, width: 300, align: center, max_lines: 1, text: "{{name}}"}
+  - {id: many, type: text, width: 300, text: "{{name}}!"}
+  - {id: kept, type: text, width: 300, whitespace: preserve, max_lines: 1, text: "[{{name}}]"}
+  - {id: lit, type: text, width: 300, max_lines: 1, text: "  {{name}}  "}
+`
+	l, err := e.ParseLayout(fstest.MapFS{}, "t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name                 string
+		one, many, kept, lit string
+	}{
+		{"  Bob  ", "Bob", "Bob!", "[  Bob  ]", "  Bob  "},
+		{"Bob\nLee", "Bob Lee", "Bob", "[Bob…", "  Bob Lee  "},
+		{"Bob \t\n  Lee\n", "Bob Lee", "Bob", "[Bob…", "  Bob Lee  "},
+		{"张\u3000三", "张\u3000三", "张\u3000三!", "[张\u3000三]", "  张\u3000三  "},
+	}
+	for _, tt := range tests {
+		d, err := e.Bind(l, map[string]any{"name": tt.name}, RenderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []string{d.items[0].spans[0].Text, d.items[1].block.LineText(0), d.items[2].block.LineText(0), d.items[3].spans[0].Text}
+		want := []string{tt.one, tt.many, tt.kept, tt.lit}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("name %q, element %s: %q, want %q", tt.name, d.items[i].el.id, got[i], want[i])
+			}
+		}
+	}
+	// A centred name with stray spaces sits where the clean name does.
+	a, _ := e.Bind(l, map[string]any{"name": "   Bob"}, RenderOptions{})
+	b, _ := e.Bind(l, map[string]any{"name": "Bob"}, RenderOptions{})
+	if a.items[0].block.Width != b.items[0].block.Width {
+		t.Errorf("width with leading spaces %g, without %g", a.items[0].block.Width, b.items[0].block.Width)
+	}
 }

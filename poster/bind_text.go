@@ -10,13 +10,21 @@ var textAligns = [...]text.Align{alignLeft: text.AlignLeft, alignCenter: text.Al
 // and, when the text has a min_size, shrinks it until it fits.
 func bindText(l *Layout, it *item, data map[string]any, scale float64) error {
 	el, t := it.el, it.el.text
+	var clean func(string) string
+	switch {
+	case t.whitespace == wsPreserve:
+	case t.maxLines == 1:
+		clean = foldValue
+	default:
+		clean = trimValue
+	}
 	spans := make([]text.Span, 0, len(t.spans))
 	largest := 0.0
 	for _, s := range t.spans {
 		if s.cond != "" && !present(data, s.cond) {
 			continue
 		}
-		str, err := s.text.expand(data, el.id)
+		str, err := s.text.expandWith(data, el.id, clean)
 		if err != nil {
 			return err
 		}
@@ -38,6 +46,7 @@ func bindText(l *Layout, it *item, data map[string]any, scale float64) error {
 		return &DataError{Element: el.id, Reason: "text cannot be laid out", Err: err}
 	}
 	if t.minSize > 0 && largest > 0 && !fits(block) {
+		it.shrunk = true
 		block, err = shrink(l.res.fonts, para, spans, t.minSize/largest, fits)
 		if err != nil {
 			return &DataError{Element: el.id, Reason: "text cannot be laid out", Err: err}
@@ -45,6 +54,7 @@ func bindText(l *Layout, it *item, data map[string]any, scale float64) error {
 	}
 	it.block = block
 	it.spans = spans
+	it.fits = fits(block)
 	if it.w == 0 {
 		it.w = block.Width / scale
 	}

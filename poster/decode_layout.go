@@ -1,6 +1,7 @@
 package poster
 
 import (
+	"image/color"
 	"strconv"
 	"strings"
 
@@ -8,8 +9,8 @@ import (
 )
 
 var (
-	layoutKeys     = []string{"name", "description", "canvas", "fonts", "sample", "elements"}
-	canvasKeys     = []string{"width", "height", "padding", "scale", "background"}
+	layoutKeys     = []string{"name", "description", "canvas", "fonts", "fields", "sample", "strict_codes", "elements"}
+	canvasKeys     = []string{"width", "height", "padding", "scale", "background", "flatten"}
 	backgroundKeys = []string{"color", "gradient", "image", "fit"}
 	gradientKeys   = []string{"angle", "stops"}
 	stopKeys       = []string{"color", "at"}
@@ -17,7 +18,7 @@ var (
 	commonKeys     = []string{"id", "type", "x", "y", "width", "height", "opacity", "if"}
 	styleKeys      = []string{"font", "size", "weight", "color", "letter_spacing", "strike"}
 	kindKeys       = map[Kind][]string{
-		KindText:  append(append([]string{"text", "spans", "line_height", "align", "max_lines", "ellipsis", "min_size"}, styleKeys...), commonKeys...),
+		KindText:  append(append([]string{"text", "spans", "line_height", "align", "max_lines", "ellipsis", "min_size", "whitespace"}, styleKeys...), commonKeys...),
 		KindImage: append([]string{"src", "fit", "radius", "circle", "border"}, commonKeys...),
 		KindRect:  append([]string{"fill", "gradient", "stroke", "radius"}, commonKeys...),
 		KindLine:  append([]string{"color", "thickness", "dash"}, commonKeys...),
@@ -45,6 +46,8 @@ type parsed struct {
 	title       string
 	description string
 	sample      map[string]any
+	decls       []fieldDecl
+	strictCodes bool
 	fontNodes   map[string]*yaml.Node // family → node of its file path, for errors
 	srcNodes    []srcRef
 	familyUses  []familyRef
@@ -103,6 +106,12 @@ func (d *decoder) layout(root *yaml.Node) *parsed {
 				p.fontNodes[k.Value] = v
 			}
 		}
+	}
+	if n := f["fields"]; n != nil {
+		d.declFields(n, p)
+	}
+	if n := f["strict_codes"]; n != nil {
+		p.strictCodes, _ = d.boolean(n, "strict_codes")
 	}
 	if n := f["sample"]; n != nil {
 		if n.Kind != yaml.MappingNode {
@@ -180,6 +189,19 @@ func (d *decoder) canvas(n *yaml.Node, p *parsed) {
 	}
 	if v := f["background"]; v != nil {
 		d.background(v, p)
+	}
+	m.flatten = color.NRGBA{R: 255, G: 255, B: 255, A: 255}
+	if v := f["flatten"]; v != nil {
+		if c, ok := d.color(v, "canvas flatten"); ok {
+			switch {
+			case c.t != nil:
+				d.errAt(v, "canvas flatten must be a colour written out, not taken from the data")
+			case c.c.A != 255:
+				d.errAt(v, "canvas flatten must be an opaque colour: JPEG has no transparency")
+			default:
+				m.flatten = c.c
+			}
+		}
 	}
 }
 
@@ -524,6 +546,10 @@ func (d *decoder) textSpec(n *yaml.Node, f map[string]*yaml.Node, what string, p
 	}
 	if v := f["ellipsis"]; v != nil {
 		t.ellipsis, _ = d.str(v, what+" ellipsis")
+	}
+	if v := f["whitespace"]; v != nil {
+		w, _ := d.enum(v, what+" whitespace", []string{"normal", "preserve"})
+		t.whitespace = whitespaceMode(w)
 	}
 	if v := f["min_size"]; v != nil {
 		t.minSize, _ = d.number(v, what+" min_size", 1, MaxFontSize)

@@ -32,7 +32,7 @@ func (e *Engine) Draw(ctx context.Context, d *Doc) (res *Result, err error) {
 		}
 	}()
 	e.drawBackground(dst, d)
-	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, release: release}
+	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, Flatten: d.layout.m.flatten, release: release}
 	for i := range d.items {
 		it := &d.items[i]
 		if it.hidden {
@@ -106,7 +106,7 @@ func (e *Engine) draw(dst *image.RGBA, d *Doc, it *item) {
 		if it.img == nil || r.Empty() {
 			return
 		}
-		if it.bg.A > 0 && !el.code.transparent {
+		if it.bg.A > 0 {
 			picture.DrawRounded(dst, r, image.NewUniform(it.bg), 0, el.opacity)
 		}
 		picture.DrawRounded(dst, r, picture.Fitted(it.img, r.Dx(), r.Dy(), picture.FitContain), 0, el.opacity)
@@ -127,7 +127,7 @@ type fitted struct {
 	opaque bool
 }
 
-func fittedBytes(f fitted) int64 { return int64(len(f.img.Pix)) }
+func fittedBytes(f fitted) int64 { return picture.Bytes(f.img) }
 
 // fit returns img fitted to w×h. Copies of the layout's own images and of
 // embedded assets never go stale, so they are kept in the engine's fitted

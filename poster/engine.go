@@ -3,7 +3,9 @@ package poster
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"io/fs"
+	"slices"
 	"sort"
 	"sync"
 
@@ -102,6 +104,9 @@ type Result struct {
 	Width  float64 // canvas size in layout units
 	Height float64
 	Boxes  []Box
+	// Flatten is the opaque colour a format without transparency (JPEG)
+	// puts under the canvas: the layout's canvas flatten, else white.
+	Flatten color.NRGBA
 
 	release func()
 }
@@ -118,10 +123,15 @@ func (r *Result) Release() {
 
 // Field is one data field a layout reads.
 type Field struct {
-	Name     string   `json:"name"`
-	Required bool     `json:"required"`
-	Default  string   `json:"default,omitempty"`
-	Elements []string `json:"elements"`
+	Name        string    `json:"name"`
+	Type        FieldType `json:"type"`
+	Required    bool      `json:"required"`
+	Default     string    `json:"default,omitempty"`
+	MaxChars    int       `json:"max_chars,omitempty"`
+	Example     any       `json:"example,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Declared    bool      `json:"declared"` // named in the layout's fields:
+	Elements    []string  `json:"elements"`
 }
 
 // Layout is a parsed and validated layout file. It is immutable and safe to
@@ -136,6 +146,7 @@ type Layout struct {
 	Scale       float64        // default pixel ratio
 	Sample      map[string]any // the layout's own sample data
 	Fields      []Field        // data fields the layout reads, sorted by name
+	StrictCodes bool           // a code that lint finds unscannable fails the render
 	Digest      string         // hash of the file's bytes: changes whenever the file does
 
 	m       *model
@@ -146,6 +157,15 @@ type Layout struct {
 // Version names the layout's design: a digest of its file and of every file
 // it references (fonts, images), so it changes whenever any of them does.
 func (l *Layout) Version() string { return l.version }
+
+// Files are the paths, inside the folder the layout was loaded from, of
+// the files it references (fonts and images), in a stable order: with the
+// layout file itself they are everything a copy of this version needs.
+func (l *Layout) Files() []string {
+	out := slices.Clone(l.res.files)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
 
 // Position returns the line and column where the element with id starts in
 // the layout file (1, 1 when there is no such element).

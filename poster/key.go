@@ -64,6 +64,7 @@ func (d *Doc) digest(engineVersion string) string {
 	w.str(d.layout.Version())
 	w.float(d.scale)
 	w.float(d.height)
+	w.color(d.layout.m.flatten)
 	w.color(d.bg.fill)
 	w.stops(d.bg.grad)
 	w.flag(d.bg.set)

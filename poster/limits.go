@@ -46,10 +46,11 @@ const (
 	// MaxImageBytes bounds an encoded image the engine decodes itself
 	// (layout files, embedded assets, data: URLs).
 	MaxImageBytes = 20 << 20
-	// MaxDecodedImageBytes bounds the memory one decoded image may take,
-	// counted in the decoded form's own bytes per pixel (a 16-bit PNG
-	// takes 8 bytes a pixel): 64 MB is a 4096×4096 RGBA photo.
-	MaxDecodedImageBytes = 64 << 20
+	// MaxDecodedImageBytes bounds the memory one decode may take at its
+	// peak, counted in the decoded form's own bytes per pixel (a 16-bit
+	// PNG takes 8 bytes a pixel), for layout images, assets and data: URLs
+	// alike; remote images have the same bound from their loader.
+	MaxDecodedImageBytes = picture.DefaultMaxDecodedBytes
 
 	// maxFetchesPerRender bounds the remote images and codes one render
 	// loads at once.
@@ -77,5 +78,5 @@ func elementBudget(canvasPixels int) int {
 
 // imageLimits bound the images the engine decodes itself.
 func imageLimits() picture.Limits {
-	return picture.Limits{MaxBytes: MaxImageBytes, MaxPixels: MaxDecodedImageBytes / 4}
+	return picture.Limits{MaxBytes: MaxImageBytes, MaxPixels: MaxCanvasPixels, MaxDecodedBytes: MaxDecodedImageBytes}
 }

@@ -94,6 +94,8 @@ func (e *Engine) ParseLayout(fsys fs.FS, file string, src []byte) (*Layout, erro
 	p.m.fsys, p.m.dir = fsys, path.Dir(file)
 	d.checkRefs(p.m)
 	d.checkPlacement(p.m)
+	fields := fieldsOf(p.m)
+	d.checkFieldDecls(p, fields)
 	r := e.resolve(d, p)
 	if len(d.probs) > 0 {
 		sort.SliceStable(d.probs, func(i, j int) bool {
@@ -116,12 +118,13 @@ func (e *Engine) ParseLayout(fsys fs.FS, file string, src []byte) (*Layout, erro
 		Height:      p.m.height,
 		Scale:       p.m.scale,
 		Sample:      p.sample,
-		Fields:      fieldsOf(p.m),
+		Fields:      applyDecls(fields, p.decls),
+		StrictCodes: p.strictCodes,
 		Digest:      fmt.Sprintf("%x", sha256.Sum256(src)),
 		m:           p.m,
 		res:         r,
 	}
-	v := sha256.Sum256([]byte(l.Digest + "\x00" + r.files))
+	v := sha256.Sum256([]byte(l.Digest + "\x00" + r.filesDigest))
 	l.version = hex.EncodeToString(v[:16])
 	if l.Sample == nil {
 		l.Sample = map[string]any{}
@@ -142,11 +145,16 @@ func (d *decoder) checkPlacement(m *model) {
 // fieldsOf lists the data fields a layout reads, merged by name.
 func fieldsOf(m *model) []Field {
 	byName := map[string]*Field{}
-	add := func(name, el string, required bool, def string) {
+	add := func(name, el string, required bool, def string, typ FieldType) {
 		f := byName[name]
 		if f == nil {
-			f = &Field{Name: name}
+			f = &Field{Name: name, Type: FieldAny}
 			byName[name] = f
+		}
+		// Images and colours are the strictest uses; text beats a bare
+		// if: test.
+		if typ == FieldImage || typ == FieldColor || f.Type == FieldAny {
+			f.Type = typ
 		}
 		if required {
 			f.Required = true
@@ -157,18 +165,23 @@ func fieldsOf(m *model) []Field {
 			f.Elements = append(f.Elements, el)
 		}
 	}
-	addT := func(t tmpl, el string, optional bool) {
+	addTyped := func(t tmpl, el string, optional bool, whole FieldType) {
+		typ := FieldText
+		if len(t.parts) == 1 {
+			typ = whole // the field is the whole value, not a part of it
+		}
 		for _, p := range t.fields() {
-			add(p.field, el, !p.hasDf && !optional, p.def)
+			add(p.field, el, !p.hasDf && !optional, p.def, typ)
 		}
 	}
+	addT := func(t tmpl, el string, optional bool) { addTyped(t, el, optional, FieldText) }
 	addC := func(c colorVal, el string, optional bool) {
 		if c.t != nil {
-			addT(*c.t, el, optional)
+			addTyped(*c.t, el, optional, FieldColor)
 		}
 	}
 	if m.bg.image != nil {
-		addT(m.bg.image.src, "background", false)
+		addTyped(m.bg.image.src, "background", false, FieldImage)
 	}
 	addC(m.bg.fill.color, "background", false)
 	addG := func(g *gradient, el string, optional bool) {
@@ -182,19 +195,19 @@ func fieldsOf(m *model) []Field {
 	for _, e := range m.elements {
 		opt := e.cond != ""
 		if opt {
-			add(e.cond, e.id, false, "")
+			add(e.cond, e.id, false, "", FieldAny)
 		}
 		switch {
 		case e.text != nil:
 			for _, s := range e.text.spans {
 				if s.cond != "" {
-					add(s.cond, e.id, false, "")
+					add(s.cond, e.id, false, "", FieldAny)
 				}
 				addT(s.text, e.id, opt || s.cond != "")
 				addC(s.color, e.id, opt || s.cond != "")
 			}
 		case e.image != nil:
-			addT(e.image.src, e.id, opt)
+			addTyped(e.image.src, e.id, opt, FieldImage)
 			addC(e.image.border.color, e.id, opt)
 		case e.rect != nil:
 			addC(e.rect.fill.color, e.id, opt)

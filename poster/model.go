@@ -111,7 +111,19 @@ type textSpec struct {
 	lineHeight float64
 	ellipsis   string
 	minSize    float64 // shrink-to-fit floor; 0 disables shrinking
+	whitespace whitespaceMode
 }
+
+// whitespaceMode says what happens to white space in values from the data.
+type whitespaceMode int
+
+const (
+	// wsNormal trims values at both ends and, in one-line texts, folds
+	// runs of spaces and line breaks into one space: data copied from a
+	// form or a profile often carries stray spaces and newlines.
+	wsNormal   whitespaceMode = iota
+	wsPreserve                // values as given
+)
 
 type imageSpec struct {
 	src    tmpl
@@ -168,6 +180,7 @@ type model struct {
 	width, height float64
 	autoHeight    bool
 	padding       float64
+	flatten       color.NRGBA // what JPEG output puts under transparent areas
 	scale         float64
 	bg            background
 	elements      []*element

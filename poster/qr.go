@@ -7,6 +7,7 @@ import (
 
 	"github.com/haibao/haibao/internal/cache"
 	"github.com/haibao/haibao/internal/qrcode"
+	"github.com/haibao/haibao/poster/picture"
 )
 
 // qrSource is the default CodeSource: a standard QR code of the page and
@@ -17,14 +18,7 @@ type qrSource struct {
 }
 
 func newQRSource() *qrSource {
-	return &qrSource{cache: cache.New[CodeRequest, image.Image](qrCacheBytes, imageBytes, cache.Options{})}
-}
-
-// imageBytes is what an image's pixels take, assuming 4 bytes a pixel: the
-// codes drawn here are RGBA.
-func imageBytes(img image.Image) int64 {
-	b := img.Bounds()
-	return int64(b.Dx()) * int64(b.Dy()) * 4
+	return &qrSource{cache: cache.New[CodeRequest, image.Image](qrCacheBytes, picture.Bytes, cache.Options{})}
 }
 
 func (q *qrSource) Code(ctx context.Context, req CodeRequest) (image.Image, error) {

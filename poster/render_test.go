@@ -167,13 +167,30 @@ elements:
 elements:
   - {id: code, type: code, page: pages/a, scene: "x=1", size: 280, x: 20, y: 20, line_color: "#1d39c4", transparent: true}
 `},
+		{"code-background", `canvas: {width: 320, height: 320, background: "#1d39c4"}
+elements:
+  - {id: code, type: code, page: pages/a, scene: "x=1", size: 280, x: 20, y: 20, background: "#fffbe6"}
+`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { feature(t, e, c.name, c.src, nil) })
 	}
 	t.Run("code-colour-scans", func(t *testing.T) {
-		res := feature(t, e, "code-colour", cases[len(cases)-1].src, nil)
+		res := feature(t, e, "code-colour", cases[len(cases)-2].src, nil)
 		got, err := scan.QRIn(res.Image, boxRect(t, res, "code"))
+		if err != nil || got != "pages/a?scene=x=1" {
+			t.Errorf("scan = %q, %v", got, err)
+		}
+	})
+	t.Run("code-background-shows-and-scans", func(t *testing.T) {
+		res := feature(t, e, "code-background", cases[len(cases)-1].src, nil)
+		r := boxRect(t, res, "code")
+		// The quiet zone, just inside the code's box, has the background's
+		// colour, not the code's own white.
+		if c := res.Image.RGBAAt(r.Min.X+2, r.Min.Y+2); c != (color.RGBA{0xff, 0xfb, 0xe6, 0xff}) {
+			t.Errorf("quiet zone colour %v, want the background #fffbe6", c)
+		}
+		got, err := scan.QRIn(res.Image, r)
 		if err != nil || got != "pages/a?scene=x=1" {
 			t.Errorf("scan = %q, %v", got, err)
 		}

@@ -285,6 +285,11 @@ func TestSchemaAgreesWithDecoder(t *testing.T) {
 		{"vertical dashed line", head + "  - {type: line, height: 40, thickness: 0.5, dash: [4, 2]}\n", true},
 		{"code path", head + "  - {type: code, path: \"pages/a?id=1\", size: 50, env_version: trial, line_color: \"#123\", transparent: true}\n", true},
 		{"code scene", head + "  - {type: code, scene: 1024, page: pages/a, background: \"#fff\"}\n", true},
+		{"fields", "canvas: {width: 10, height: 10}\nstrict_codes: true\nfields: {nick: {type: string, max_chars: 20, example: 阿杰 Jay, description: d}, user.avatar: {type: image, required: false}, price: {type: number}}\nelements:\n  - {type: text, text: \"{{nick}} {{price}}\"}\n  - {type: image, src: \"{{user.avatar | asset:avatar-default.png}}\", width: 1, height: 1}\n", true},
+		{"field type unknown", "canvas: {width: 10, height: 10}\nfields: {nick: {type: str}}\nelements:\n  - {type: text, text: \"{{nick}}\"}\n", false},
+		{"field max_chars zero", "canvas: {width: 10, height: 10}\nfields: {nick: {max_chars: 0}}\nelements:\n  - {type: text, text: \"{{nick}}\"}\n", false},
+		{"field unknown key", "canvas: {width: 10, height: 10}\nfields: {nick: {maxchars: 3}}\nelements:\n  - {type: text, text: \"{{nick}}\"}\n", false},
+		{"strict_codes as text", "canvas: {width: 10, height: 10}\nstrict_codes: yes please\nelements: []\n", false},
 
 		// Rejected.
 		{"no canvas", "elements: []\n", false},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // tmpl is a string field of a layout that may pull values from the request
@@ -156,6 +157,13 @@ func scalarText(v any) (string, bool) {
 
 // expand fills the template from data; element names the element for errors.
 func (t tmpl) expand(data map[string]any, element string) (string, error) {
+	return t.expandWith(data, element, nil)
+}
+
+// expandWith is expand with each value from the data passed through clean
+// (when not nil) before it is inserted; literals and defaults are the
+// layout's own words and are kept as written.
+func (t tmpl) expandWith(data map[string]any, element string, clean func(string) string) (string, error) {
 	if len(t.parts) == 1 && t.parts[0].field == "" {
 		return t.parts[0].lit, nil
 	}
@@ -177,7 +185,45 @@ func (t tmpl) expand(data map[string]any, element string) (string, error) {
 		if !ok {
 			return "", &DataError{Element: element, Field: p.field, Reason: "must be a string, number or boolean"}
 		}
+		if clean != nil {
+			s = clean(s)
+		}
 		b.WriteString(s)
 	}
 	return b.String(), nil
+}
+
+// trimValue removes white space at both ends of a value from the data.
+func trimValue(s string) string { return strings.TrimSpace(s) }
+
+// foldValue trims a value and folds every run of white space inside it
+// that holds a line break or more than one character into one space, for
+// texts of one line. A single space of any kind (an ideographic space
+// between a family and a given name) is kept as it is.
+func foldValue(s string) string {
+	s = strings.TrimSpace(s)
+	var b strings.Builder
+	runStart := -1
+	flush := func(end int) {
+		run := s[runStart:end]
+		if r, n := utf8.DecodeRuneInString(run); n == len(run) && r != '\n' && r != '\r' && r != '\t' {
+			b.WriteString(run)
+		} else {
+			b.WriteByte(' ')
+		}
+		runStart = -1
+	}
+	for i, r := range s {
+		if unicode.IsSpace(r) {
+			if runStart < 0 {
+				runStart = i
+			}
+			continue
+		}
+		if runStart >= 0 {
+			flush(i)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -84,6 +84,8 @@ func classify(err error) *apiError {
 		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "%v", err)
 	case errors.Is(err, wxa.ErrInvalidArgument):
 		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "mini-program code: %v", publicWeChat(err))
+	case errors.Is(err, wxa.ErrUnavailable):
+		return newError(http.StatusServiceUnavailable, CodeWeChatBusy, "WeChat cannot be reached right now; retry shortly")
 	case errors.Is(err, wxa.ErrBusy), errors.Is(err, wxa.ErrRateLimited), errors.Is(err, wxa.ErrQuotaExhausted):
 		return newError(http.StatusServiceUnavailable, CodeWeChatBusy, "WeChat cannot make codes right now: %v", publicWeChat(err))
 	case errors.As(err, &we), errors.Is(err, wxa.ErrTokenInvalid), errors.Is(err, wxa.ErrCredentials),

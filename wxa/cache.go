@@ -1,17 +1,9 @@
 package wxa
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 
-	"github.com/haibao/haibao/internal/atomicfile"
 	"github.com/haibao/haibao/internal/cache"
 )
 
@@ -44,49 +36,6 @@ func (m *MemoryCache) Set(_ context.Context, key string, data []byte) error {
 
 // Len is the number of codes held.
 func (m *MemoryCache) Len() int { return m.c.Len() }
-
-// DiskCache keeps codes as files under a folder, one per key, written
-// atomically, so it survives restarts and a killed process leaves no
-// half-written code behind.
-type DiskCache struct {
-	dir string
-}
-
-// NewDiskCache uses dir, creating it if needed.
-func NewDiskCache(dir string) (*DiskCache, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	return &DiskCache{dir: dir}, nil
-}
-
-func (d *DiskCache) path(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	name := hex.EncodeToString(sum[:])
-	return filepath.Join(d.dir, name[:2], name)
-}
-
-func (d *DiskCache) Get(_ context.Context, key string) ([]byte, bool, error) {
-	b, err := os.ReadFile(d.path(key))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	return b, true, nil
-}
-
-func (d *DiskCache) Set(_ context.Context, key string, data []byte) error {
-	p := d.path(key)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.Write(p, 0o644, func(w io.Writer) error {
-		_, err := io.Copy(w, bytes.NewReader(data))
-		return err
-	})
-}
 
 // Layered reads the caches in order, copying a hit into the faster ones
 // before it, and writes to all of them: typically memory over disk.

@@ -57,7 +57,7 @@ func TestCodeEndToEnd(t *testing.T) {
 		format string
 	}{
 		{wxa.CodeRequest{Page: "pages/index", Scene: "a=1&b=2"}, "pages/index?scene=a=1&b=2", "jpeg"},
-		{wxa.CodeRequest{Page: "pages/shop/item", Scene: "id=9", Hyaline: true, Width: 600, LineColor: color.RGBA{R: 20, G: 60, B: 200}}, "pages/shop/item?scene=id=9", "png"},
+		{wxa.CodeRequest{Page: "pages/shop/item", Scene: "id=9", Transparent: true, Width: 600, LineColor: color.RGBA{R: 20, G: 60, B: 200}}, "pages/shop/item?scene=id=9", "png"},
 		{wxa.CodeRequest{API: wxa.APIGet, Path: "pages/index?x=<1>&y=2"}, "pages/index?x=<1>&y=2", "jpeg"},
 		{wxa.CodeRequest{API: wxa.APIQRCode, Path: "pages/index?q=1"}, "pages/index?q=1", "jpeg"},
 		{wxa.CodeRequest{Page: "pages/unpublished", Scene: "x", NoCheck: true}, "pages/unpublished?scene=x", "jpeg"},
@@ -226,15 +226,24 @@ func TestFakeValidatesLikeWeChat(t *testing.T) {
 func TestTokenFetchedOnceUnderConcurrency(t *testing.T) {
 	fake := wxatest.NewServer(wxatest.Options{})
 	defer fake.Close()
-	c := newClient(t, fake, nil)
+	// 25 codes drawn at once take many seconds on two busy cores under
+	// -race: the test is about counting token calls, not about speed.
+	c := newClient(t, fake, func(cfg *wxa.Config) {
+		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Minute}
+		cfg.CallTimeout = 5 * time.Minute
+	})
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for i := range 100 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := c.Code(context.Background(), wxa.CodeRequest{Scene: fmt.Sprintf("u=%d", i)})
-			errs <- err
+			if i%4 == 0 {
+				_, err := c.Code(context.Background(), wxa.CodeRequest{Scene: fmt.Sprintf("u=%d", i)})
+				errs <- err
+				return
+			}
+			errs <- c.Ready(context.Background())
 		}()
 	}
 	wg.Wait()
@@ -245,8 +254,8 @@ func TestTokenFetchedOnceUnderConcurrency(t *testing.T) {
 		}
 	}
 	st := fake.Stats()
-	if st.StableTokenCalls != 1 || st.TokenCalls != 0 || st.CodeCalls["getUnlimited"] != 100 {
-		t.Errorf("stats %+v: want one stable_token call and 100 code calls", st)
+	if st.StableTokenCalls != 1 || st.TokenCalls != 0 || st.CodeCalls["getUnlimited"] != 25 {
+		t.Errorf("stats %+v: want one stable_token call and 25 code calls", st)
 	}
 }
 
@@ -326,16 +335,21 @@ func TestBusyIsRetriedWithBackoff(t *testing.T) {
 	if _, err := c.Code(context.Background(), wxa.CodeRequest{Scene: "busy2"}); !errors.Is(err, wxa.ErrBusy) {
 		t.Errorf("err = %v, want ErrBusy", err)
 	}
-	// A deadline shorter than the backoff stops retrying early.
-	slow := newClient(t, fake, func(cfg *wxa.Config) { cfg.Backoff = time.Second })
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
+	// A backoff longer than what is left of the fetch's budget (30 s) stops
+	// retrying at once.
+	slow := newClient(t, fake, func(cfg *wxa.Config) { cfg.Backoff = 2 * time.Minute })
 	before := fake.Stats().CodeCalls["getUnlimited"]
-	if _, err := slow.Code(ctx, wxa.CodeRequest{Scene: "busy3"}); !errors.Is(err, wxa.ErrBusy) {
+	if _, err := slow.Code(context.Background(), wxa.CodeRequest{Scene: "busy3"}); !errors.Is(err, wxa.ErrBusy) {
 		t.Errorf("err = %v", err)
 	}
 	if n := fake.Stats().CodeCalls["getUnlimited"] - before; n != 1 {
-		t.Errorf("calls %d within a short deadline, want 1", n)
+		t.Errorf("calls %d with a backoff beyond the budget, want 1", n)
+	}
+	// A caller whose deadline comes first gets its own deadline back.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := newClient(t, fake, func(cfg *wxa.Config) { cfg.Backoff = time.Second }).Code(ctx, wxa.CodeRequest{Scene: "busy4"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("short deadline: err = %v, want context.DeadlineExceeded", err)
 	}
 }
 
@@ -466,14 +480,18 @@ func TestMemoryCacheBound(t *testing.T) {
 func TestRateLimiter(t *testing.T) {
 	fake := wxatest.NewServer(wxatest.Options{})
 	defer fake.Close()
-	c := newClient(t, fake, func(cfg *wxa.Config) { cfg.Limiter = wxa.NewRateLimiter(60) }) // one a second, burst 1
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
+	// One a minute, burst 1: the second call's slot lies beyond the fetch's
+	// 30 s budget, so it is refused at once instead of waiting.
+	c := newClient(t, fake, func(cfg *wxa.Config) { cfg.Limiter = wxa.NewRateLimiter(1) })
+	ctx := context.Background()
 	if _, err := c.Code(ctx, wxa.CodeRequest{Scene: "l1"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Code(ctx, wxa.CodeRequest{Scene: "l2"}); !errors.Is(err, wxa.ErrRateLimited) {
-		t.Errorf("second call within the second: %v", err)
+		t.Errorf("second call within the minute: %v", err)
+	}
+	if n := fake.Stats().CodeCalls["getUnlimited"]; n != 1 {
+		t.Errorf("%d calls reached WeChat, want 1", n)
 	}
 	// The fake enforces WeChat's own per-minute limit.
 	strict := wxatest.NewServer(wxatest.Options{RatePerMinute: 2})
@@ -541,5 +559,30 @@ func TestSecretsStayOut(t *testing.T) {
 	}
 	if len(msgs) < 3 {
 		t.Errorf("expected errors to inspect, got %q", msgs)
+	}
+}
+
+type classLimiter struct{ got chan wxa.Class }
+
+func (l classLimiter) Wait(ctx context.Context) error {
+	l.got <- wxa.ClassOf(ctx)
+	return nil
+}
+
+// TestClassReachesLimiter: the class a caller marks its ctx with is what
+// the Limiter sees for the shared call.
+func TestClassReachesLimiter(t *testing.T) {
+	fake := wxatest.NewServer(wxatest.Options{})
+	defer fake.Close()
+	lim := classLimiter{got: make(chan wxa.Class, 2)}
+	c := newClient(t, fake, func(cfg *wxa.Config) { cfg.Limiter = lim })
+	if _, err := c.Code(wxa.WithClass(context.Background(), wxa.ClassBulk), wxa.CodeRequest{Scene: "bulk"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Code(context.Background(), wxa.CodeRequest{Scene: "live"}); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := <-lim.got, <-lim.got; a != wxa.ClassBulk || b != wxa.ClassLive {
+		t.Errorf("limiter saw classes %v, %v; want bulk, live", a, b)
 	}
 }

@@ -15,6 +15,11 @@ var (
 	ErrNoPermission    = errors.New("wxa: no permission")          // app or env_version configuration
 	ErrCredentials     = errors.New("wxa: bad app credentials")    // appid, secret or IP whitelist
 	ErrUpstream        = errors.New("wxa: unexpected WeChat answer")
+	// ErrUnavailable: WeChat could not be reached or did not answer in
+	// time (connection refused, DNS failure, TLS failure, timeout). The
+	// caller's own deadline running out is context.DeadlineExceeded
+	// instead.
+	ErrUnavailable = errors.New("wxa: WeChat unavailable")
 )
 
 // APIError is an error answered by WeChat as {"errcode": N, "errmsg": "…"}.

@@ -15,6 +15,31 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
+// Class is the kind of work a call serves. A Limiter may read it with
+// ClassOf to give bulk work its own, smaller budget so live requests keep
+// flowing; RateLimiter treats both alike.
+type Class int
+
+const (
+	ClassLive Class = iota // a request someone is waiting for
+	ClassBulk              // pregeneration and other batch work
+)
+
+type classKey struct{}
+
+// WithClass marks the calls made under ctx as class c. The mark reaches
+// Limiter.Wait even when the call is shared with other callers: the shared
+// call carries the values of the ctx of the caller that started it.
+func WithClass(ctx context.Context, c Class) context.Context {
+	return context.WithValue(ctx, classKey{}, c)
+}
+
+// ClassOf is the class ctx was marked with; ClassLive when unmarked.
+func ClassOf(ctx context.Context) Class {
+	c, _ := ctx.Value(classKey{}).(Class)
+	return c
+}
+
 // DefaultRatePerMinute is getUnlimited's documented limit per app.
 const DefaultRatePerMinute = 5000
 

@@ -34,16 +34,16 @@ const (
 // CodeRequest asks for one code. Unlimited codes take Scene (and usually
 // Page); the other two APIs take Path.
 type CodeRequest struct {
-	API        API
-	Page       string     // getUnlimited: page of the published app, no leading "/", no query
-	Scene      string     // getUnlimited: up to 32 visible characters
-	Path       string     // get (≤1024 bytes) and createQRCode (≤128 bytes): page with optional query
-	Width      int        // 280–1280; 0 means 430
-	AutoColor  bool       // let WeChat pick the line colour
-	LineColor  color.RGBA // used when AutoColor is false
-	Hyaline    bool       // transparent background (PNG)
-	EnvVersion EnvVersion // "" means release
-	NoCheck    bool       // getUnlimited: check_path=false (page need not be published)
+	API         API
+	Page        string     // getUnlimited: page of the published app, no leading "/", no query
+	Scene       string     // getUnlimited: up to 32 visible characters
+	Path        string     // get (≤1024 bytes) and createQRCode (≤128 bytes): page with optional query
+	Width       int        // 280–1280; 0 means 430
+	AutoColor   bool       // let WeChat pick the line colour
+	LineColor   color.RGBA // used when AutoColor is false
+	Transparent bool       // transparent background (PNG); WeChat calls it is_hyaline
+	EnvVersion  EnvVersion // "" means release
+	NoCheck     bool       // getUnlimited: check_path=false (page need not be published)
 }
 
 // sceneChars are the characters WeChat allows in a scene.
@@ -132,8 +132,9 @@ func (r CodeRequest) normalize() (CodeRequest, error) {
 	return r, nil
 }
 
-// Key identifies the image a request produces: every field that changes
-// the picture is in it, so it can key a permanent cache.
+// Key identifies the picture a request asks for: every field that changes
+// it is in it. It does not say which app or host made the code; the Client
+// adds both before using it as a cache key.
 func (r CodeRequest) Key() string {
 	lc := "auto"
 	if !r.AutoColor {
@@ -143,7 +144,7 @@ func (r CodeRequest) Key() string {
 	if r.API != APIUnlimited {
 		target = "path=" + r.Path
 	}
-	return fmt.Sprintf("%s\x00%s\x00w=%d\x00c=%s\x00h=%t\x00e=%s\x00nc=%t", r.API, target, r.Width, lc, r.Hyaline, r.EnvVersion, r.NoCheck)
+	return fmt.Sprintf("%s\x00%s\x00w=%d\x00c=%s\x00h=%t\x00e=%s\x00nc=%t", r.API, target, r.Width, lc, r.Transparent, r.EnvVersion, r.NoCheck)
 }
 
 // body is the JSON WeChat expects for r.
@@ -154,7 +155,7 @@ func (r CodeRequest) body() map[string]any {
 	b := map[string]any{
 		"width":       r.Width,
 		"auto_color":  r.AutoColor,
-		"is_hyaline":  r.Hyaline,
+		"is_hyaline":  r.Transparent,
 		"env_version": string(r.EnvVersion),
 	}
 	if !r.AutoColor {
@@ -182,3 +183,7 @@ func (a API) endpoint() string {
 	}
 	return "/wxa/getwxacodeunlimit"
 }
+
+// quotaLimited reports whether each call to a counts against the app's
+// lifetime quota (get and createQRCode share 100,000 codes).
+func (a API) quotaLimited() bool { return a == APIGet || a == APIQRCode }

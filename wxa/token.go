@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,16 +51,27 @@ type TokenConfig struct {
 // never expires on its way to WeChat.
 const refreshMargin = 5 * time.Minute
 
+// Pacing of token refreshes after a failure: a wrong secret or an
+// unreachable WeChat must not turn every request or readiness probe into a
+// token call (WeChat allows 2,000 a day on /cgi-bin/token).
+const (
+	tokenRetryFirst = time.Second
+	tokenRetryMax   = 5 * time.Minute
+)
+
 // cachedToken keeps one token and lets one refresh run at a time; callers
-// that arrive during a refresh wait for it.
+// that arrive during a refresh wait for it. A failed refresh is remembered:
+// until retryAt every caller gets its error without a call.
 type cachedToken struct {
-	cfg    TokenConfig
-	fetch  func(ctx context.Context) (string, time.Duration, error)
-	mu     sync.Mutex
-	token  string
-	expiry time.Time
-	flight chan struct{} // closed when the running refresh ends
-	err    error         // result of the last refresh, for its waiters
+	cfg      TokenConfig
+	fetch    func(ctx context.Context) (string, time.Duration, error)
+	mu       sync.Mutex
+	token    string
+	expiry   time.Time
+	flight   chan struct{} // closed when the running refresh ends
+	err      error         // result of the last refresh
+	failures int           // refreshes failed in a row
+	retryAt  time.Time     // no refresh before this after a failure
 }
 
 // NewStableTokenSource fetches tokens from /cgi-bin/stable_token, which
@@ -74,7 +86,7 @@ func NewStableTokenSource(cfg TokenConfig) (TokenSource, error) {
 		body, _ := json.Marshal(map[string]any{"grant_type": "client_credential", "appid": cfg.AppID, "secret": cfg.Secret, "force_refresh": false})
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/cgi-bin/stable_token", strings.NewReader(string(body)))
 		if err != nil {
-			return "", 0, err
+			return "", 0, errors.New("wxa: cannot build the token request")
 		}
 		req.Header.Set("Content-Type", "application/json")
 		return c.do(req)
@@ -94,7 +106,8 @@ func NewLegacyTokenSource(cfg TokenConfig) (TokenSource, error) {
 		q := url.Values{"grant_type": {"client_credential"}, "appid": {cfg.AppID}, "secret": {cfg.Secret}}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.BaseURL+"/cgi-bin/token?"+q.Encode(), nil)
 		if err != nil {
-			return "", 0, err
+			// The error would repeat the URL, secret included.
+			return "", 0, errors.New("wxa: cannot build the token request")
 		}
 		return c.do(req)
 	}
@@ -129,7 +142,7 @@ func (cfg TokenConfig) withDefaults() TokenConfig {
 func (c *cachedToken) do(req *http.Request) (string, time.Duration, error) {
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return "", 0, scrub(err)
+		return "", 0, unreachable(req.URL.Host, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -141,7 +154,14 @@ func (c *cachedToken) do(req *http.Request) (string, time.Duration, error) {
 		ErrCode     int    `json:"errcode"`
 		ErrMsg      string `json:"errmsg"`
 	}
-	if err := json.NewDecoder(limitBody(resp.Body, 64<<10)).Decode(&out); err != nil {
+	b, err := io.ReadAll(limitBody(resp.Body, 64<<10))
+	if errors.Is(err, ErrUpstream) {
+		return "", 0, err
+	}
+	if err != nil {
+		return "", 0, unreachable(req.URL.Host, err)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
 		return "", 0, fmt.Errorf("%w: token response is not JSON", ErrUpstream)
 	}
 	if out.ErrCode != 0 {
@@ -156,10 +176,16 @@ func (c *cachedToken) do(req *http.Request) (string, time.Duration, error) {
 func (c *cachedToken) Token(ctx context.Context) (string, error) {
 	for {
 		c.mu.Lock()
-		if c.token != "" && c.cfg.Now().Before(c.expiry) {
+		now := c.cfg.Now()
+		if c.token != "" && now.Before(c.expiry) {
 			t := c.token
 			c.mu.Unlock()
 			return t, nil
+		}
+		if c.flight == nil && c.err != nil && now.Before(c.retryAt) {
+			err := c.err
+			c.mu.Unlock()
+			return "", err
 		}
 		if c.flight == nil {
 			c.flight = make(chan struct{})
@@ -190,17 +216,39 @@ func (c *cachedToken) refresh(ctx context.Context, done chan struct{}) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	tok, ttl, err := c.fetch(ctx)
+	if err != nil && ctx.Err() != nil {
+		// Only this refresh's own budget can end ctx.
+		err = &UnavailableError{Host: hostOf(c.cfg.BaseURL), Reason: "timed out", sent: true}
+	}
 	c.cfg.Observer.TokenRefresh(err == nil)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.err = err
 	if err == nil {
 		margin := min(refreshMargin, ttl/10)
 		c.token, c.expiry = tok, c.cfg.Now().Add(ttl-margin)
+		c.err, c.failures = nil, 0
+	} else {
+		wait := backoff(tokenRetryFirst, tokenRetryMax, c.failures)
+		c.failures++
+		c.retryAt = c.cfg.Now().Add(wait)
+		c.err = &tokenError{err: err, retryAt: c.retryAt}
 	}
 	c.flight = nil
 	close(done)
 }
+
+// tokenError is a failed refresh, handed to every caller until the next
+// attempt is due. It matches what err matches.
+type tokenError struct {
+	err     error
+	retryAt time.Time
+}
+
+func (e *tokenError) Error() string {
+	return "wxa: no access_token (next try at " + e.retryAt.UTC().Format(time.TimeOnly) + "): " + e.err.Error()
+}
+
+func (e *tokenError) Unwrap() error { return e.err }
 
 func (c *cachedToken) Invalidate(token string) {
 	c.mu.Lock()
@@ -210,17 +258,10 @@ func (c *cachedToken) Invalidate(token string) {
 	}
 }
 
-// scrub removes the request URL from transport errors: it carries the
-// access_token or the secret in its query.
-func scrub(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		u, perr := url.Parse(ue.URL)
-		where := "WeChat"
-		if perr == nil {
-			where = u.Host + u.Path
-		}
-		return fmt.Errorf("%s %s: %w", ue.Op, where, ue.Err)
+// hostOf is the host of a configured base URL, for error messages.
+func hostOf(base string) string {
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		return u.Host
 	}
-	return err
+	return "WeChat"
 }

@@ -32,7 +32,7 @@ func runCode(ctx context.Context, sio stdio, args []string) int {
 	if code, done := parseFlags(fl, args); done {
 		return code
 	}
-	req := wxa.CodeRequest{Page: *page, Scene: *scene, Width: *width, EnvVersion: wxa.EnvVersion(*env), Hyaline: *hyaline}
+	req := wxa.CodeRequest{Page: *page, Scene: *scene, Width: *width, EnvVersion: wxa.EnvVersion(*env), Transparent: *hyaline}
 	if *path != "" {
 		req.API, req.Path = wxa.APIGet, *path
 	}

@@ -193,7 +193,10 @@ func (p *pregen) one(ctx context.Context, l sceneLine) {
 	if ctx.Err() != nil {
 		return
 	}
-	if _, err := p.client.Code(ctx, req); err != nil {
+	// A call that has started finishes and is cached even after Ctrl-C:
+	// the wxa client returns at once when its caller's ctx ends, so the
+	// interrupt must not reach it. The client's own budget bounds the call.
+	if _, err := p.client.Code(context.WithoutCancel(ctx), req); err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return
 		}

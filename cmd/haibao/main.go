@@ -38,6 +38,7 @@ func commands() []command {
 	return []command{
 		{"render", "render one poster to a file or stdout", runRender},
 		{"validate", "check layout files and print file:line:col problems", runValidate},
+		{"schema", "print the JSON Schema of a layout's data", runSchema},
 		{"bench", "measure render and encode time of a layout", runBench},
 		{"serve", "run the poster HTTP service", runServe},
 		{"sign", "print a signed GET URL for a poster", runSign},

@@ -25,11 +25,11 @@ type Source struct {
 // use getUnlimited, a path uses get.
 func Request(req poster.CodeRequest) wxa.CodeRequest {
 	r := wxa.CodeRequest{
-		Width:      req.Width,
-		AutoColor:  req.AutoColor,
-		LineColor:  req.LineColor,
-		Hyaline:    req.Transparent,
-		EnvVersion: wxa.EnvVersion(req.EnvVersion),
+		Width:       req.Width,
+		AutoColor:   req.AutoColor,
+		LineColor:   req.LineColor,
+		Transparent: req.Transparent,
+		EnvVersion:  wxa.EnvVersion(req.EnvVersion),
 	}
 	if req.Path != "" {
 		r.API, r.Path = wxa.APIGet, req.Path

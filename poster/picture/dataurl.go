@@ -21,18 +21,23 @@ func DecodeDataURL(s string, lim Limits) (image.Image, error) {
 	if !ok {
 		return nil, errors.New("data: URL has no comma before its data")
 	}
-	// Base64 grows data by a third; refuse before decoding.
+	// Base64 grows data by a third, percent-encoding by up to three times:
+	// either way the payload is refused before a byte of it is copied, and
+	// the decoded bytes go through DecodeBytes's checks like any image.
 	if lim.MaxBytes > 0 && int64(len(payload))*3/4 > lim.MaxBytes {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, lim.MaxBytes)
 	}
 	var b []byte
 	var err error
 	if strings.HasSuffix(meta, ";base64") {
-		payload = strings.TrimRight(strings.Map(dropSpace, payload), "=")
-		b, err = base64.RawStdEncoding.DecodeString(payload)
-		if err != nil {
-			b, err = base64.RawURLEncoding.DecodeString(payload)
+		if strings.ContainsAny(payload, " \n\r\t") {
+			payload = strings.Map(dropSpace, payload)
 		}
+		enc := base64.RawStdEncoding
+		if strings.ContainsAny(payload, "-_") {
+			enc = base64.RawURLEncoding
+		}
+		b, err = enc.DecodeString(strings.TrimRight(payload, "="))
 	} else {
 		var u string
 		u, err = url.PathUnescape(payload)

@@ -17,6 +17,11 @@ import (
 type Limits struct {
 	MaxBytes  int64 // encoded size
 	MaxPixels int   // width × height, read from the header before decoding
+	// MaxDecodedBytes bounds the memory the decode takes at its peak, as
+	// DecodeCost estimates it from the headers: a 16-bit PNG costs 8 bytes
+	// a pixel where an 8-bit one costs 4, so a pixel count alone cannot
+	// bound memory. DefaultMaxDecodedBytes is a sensible value.
+	MaxDecodedBytes int64
 }
 
 var (
@@ -27,8 +32,9 @@ var (
 )
 
 // Decode reads one image, checking lim first: the byte count while reading,
-// then the pixel count from the header, so a small file that claims a huge
-// canvas (a decompression bomb) is refused before any pixel is allocated.
+// then the pixel count and the memory the decode needs from the headers, so
+// a small file that claims a huge canvas (a decompression bomb) is refused
+// before any pixel is allocated.
 // JPEG EXIF orientation is applied. The format name is returned too.
 func Decode(r io.Reader, lim Limits) (image.Image, string, error) {
 	if lim.MaxBytes > 0 {
@@ -46,18 +52,15 @@ func DecodeBytes(b []byte, lim Limits) (image.Image, string, error) {
 	if lim.MaxBytes > 0 && int64(len(b)) > lim.MaxBytes {
 		return nil, "", fmt.Errorf("%w: more than %d bytes", ErrTooLarge, lim.MaxBytes)
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	cost, cfg, format, err := DecodeCost(b)
 	if err != nil {
-		if errors.Is(err, image.ErrFormat) {
-			return nil, "", ErrUnsupported
-		}
-		return nil, "", fmt.Errorf("image header: %w", err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, "", fmt.Errorf("image header: %d×%d pixels", cfg.Width, cfg.Height)
+		return nil, "", err
 	}
 	if lim.MaxPixels > 0 && int64(cfg.Width)*int64(cfg.Height) > int64(lim.MaxPixels) {
 		return nil, "", fmt.Errorf("%w: %d×%d pixels, limit %d", ErrTooLarge, cfg.Width, cfg.Height, lim.MaxPixels)
+	}
+	if lim.MaxDecodedBytes > 0 && cost > lim.MaxDecodedBytes {
+		return nil, "", fmt.Errorf("%w: %d×%d pixels need %d MB decoded, limit %d MB", ErrTooLarge, cfg.Width, cfg.Height, mb(cost), mb(lim.MaxDecodedBytes))
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
@@ -68,3 +71,6 @@ func DecodeBytes(b []byte, lim Limits) (image.Image, string, error) {
 	}
 	return img, format, nil
 }
+
+// mb rounds n bytes up to whole megabytes, for messages.
+func mb(n int64) int64 { return (n + 1<<20 - 1) >> 20 }

@@ -10,29 +10,15 @@ import (
 // exifOrientation reads the EXIF Orientation tag (1–8) of a JPEG; 1 (as
 // stored) when there is none or the data is malformed.
 func exifOrientation(b []byte) int {
-	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-		return 1
-	}
-	i := 2
-	for i+4 <= len(b) {
-		if b[i] != 0xFF {
-			return 1
-		}
-		marker := b[i+1]
-		if marker == 0xDA || marker == 0xD9 { // start of scan, end of image
-			return 1
-		}
-		size := int(binary.BigEndian.Uint16(b[i+2:]))
-		if size < 2 || i+2+size > len(b) {
-			return 1
-		}
-		seg := b[i+4 : i+2+size]
+	o := 1
+	jpegSegments(b, func(marker byte, seg []byte) bool {
 		if marker == 0xE1 && len(seg) > 6 && string(seg[:6]) == "Exif\x00\x00" {
-			return tiffOrientation(seg[6:])
+			o = tiffOrientation(seg[6:])
+			return false
 		}
-		i += 2 + size
-	}
-	return 1
+		return true
+	})
+	return o
 }
 
 func tiffOrientation(t []byte) int {

@@ -77,5 +77,12 @@ func Fitted(src image.Image, w, h int, fit Fit) image.Image {
 	if cw == w && ch == h {
 		return imaging.Crop(src, crop)
 	}
+	// Resample from a view of the crop: copying it first would hold a
+	// second NRGBA image as large as the source.
+	if s, ok := src.(interface {
+		SubImage(image.Rectangle) image.Image
+	}); ok {
+		return imaging.Resize(s.SubImage(crop), w, h, imaging.CatmullRom)
+	}
 	return imaging.Resize(imaging.Crop(src, crop), w, h, imaging.CatmullRom)
 }

@@ -70,6 +70,7 @@ type Stats struct {
 	CodeCalls        map[string]int `json:"code_calls"`
 	Errors           map[string]int `json:"errors"` // by errcode
 	TokensIssued     int            `json:"tokens_issued"`
+	QuotaUsed        int            `json:"quota_used"` // codes charged to the get + createQRCode lifetime quota
 }
 
 type tokenInfo struct {
@@ -375,13 +376,22 @@ func (s *Server) code(api string) http.HandlerFunc {
 			return
 		}
 		s.mu.Lock()
-		img, format, code, msg := s.answer(api, r, raw, f, applies)
+		d, code, msg := s.answer(api, r, raw, f, applies)
 		if code != 0 {
 			s.fail(w, code, msg)
 			s.mu.Unlock()
 			return
 		}
 		s.mu.Unlock()
+		// Drawing is the slow part: outside the lock, so concurrent calls
+		// are answered concurrently, as WeChat does.
+		img, format, err := d.draw()
+		if err != nil {
+			s.mu.Lock()
+			s.fail(w, 40097, "invalid args: "+err.Error())
+			s.mu.Unlock()
+			return
+		}
 		// Like WeChat: the type header is not a promise; clients sniff.
 		w.Header().Set("Content-Type", "image/"+format)
 		if applies && f.Truncate {
@@ -391,52 +401,60 @@ func (s *Server) code(api string) http.HandlerFunc {
 	}
 }
 
-// answer checks a code request like WeChat does and draws the code. Call
-// with s.mu held.
-func (s *Server) answer(api string, r *http.Request, raw []byte, f Faults, applies bool) ([]byte, string, int, string) {
+// drawing is a code the fake has agreed to make.
+type drawing struct {
+	content string
+	width   int
+	fg, bg  color.NRGBA
+	hyaline bool
+}
+
+// answer checks a code request like WeChat does and counts it against the
+// limits; the errcode is 0 when a code is to be drawn. Call with s.mu held.
+func (s *Server) answer(api string, r *http.Request, raw []byte, f Faults, applies bool) (drawing, int, string) {
 	if code, msg := s.checkToken(r.URL.Query().Get("access_token")); code != 0 {
-		return nil, "", code, msg
+		return drawing{}, code, msg
 	}
 	if applies && f.ErrCode != 0 && (f.ErrorRate == 0 || mrand.Float64() < f.ErrorRate) {
-		return nil, "", f.ErrCode, "injected fault"
+		return drawing{}, f.ErrCode, "injected fault"
 	}
 	if applies && f.ErrCode == 0 && f.ErrorRate > 0 && mrand.Float64() < f.ErrorRate {
-		return nil, "", -1, "system error"
+		return drawing{}, -1, "system error"
 	}
 	var b codeBody
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&b); err != nil {
-		return nil, "", 47001, "data format error hint: body is not valid JSON"
+		return drawing{}, 47001, "data format error hint: body is not valid JSON"
 	}
 	width := 430
 	if b.Width != nil {
 		width = *b.Width
 	}
 	if width < 280 || width > 1280 {
-		return nil, "", 40189, "invalid width"
+		return drawing{}, 40189, "invalid width"
 	}
 	if b.EnvVersion != nil && *b.EnvVersion != "release" && *b.EnvVersion != "trial" && *b.EnvVersion != "develop" {
-		return nil, "", 40097, "invalid args: env_version"
+		return drawing{}, 40097, "invalid args: env_version"
 	}
 	var content string
 	switch api {
 	case "getUnlimited":
 		if b.Scene == nil || *b.Scene == "" {
-			return nil, "", 40097, "invalid args: scene is required"
+			return drawing{}, 40097, "invalid args: scene is required"
 		}
 		if len(*b.Scene) > 32 {
-			return nil, "", 40169, "invalid length for scene"
+			return drawing{}, 40169, "invalid length for scene"
 		}
 		for _, c := range *b.Scene {
 			if !strings.ContainsRune(sceneChars, c) {
-				return nil, "", 40129, "invalid scene"
+				return drawing{}, 40129, "invalid scene"
 			}
 		}
 		if strings.HasPrefix(b.Page, "/") || strings.ContainsAny(b.Page, "?#") {
-			return nil, "", 41030, "invalid page rid"
+			return drawing{}, 41030, "invalid page rid"
 		}
 		if (b.CheckPath == nil || *b.CheckPath) && len(s.opts.Pages) > 0 && b.Page != "" && !contains(s.opts.Pages, b.Page) {
-			return nil, "", 41030, "invalid page: page does not exist in the published app"
+			return drawing{}, 41030, "invalid page: page does not exist in the published app"
 		}
 		content = b.Page + "?scene=" + *b.Scene
 	default:
@@ -445,18 +463,19 @@ func (s *Server) answer(api string, r *http.Request, raw []byte, f Faults, appli
 			limit = 128
 		}
 		if b.Path == nil || *b.Path == "" || len(*b.Path) > limit {
-			return nil, "", 40159, "invalid length for path, or the data is not json string"
+			return drawing{}, 40159, "invalid length for path, or the data is not json string"
 		}
 		if s.quota >= s.opts.Quota {
-			return nil, "", 45029, "reach max count limit"
+			return drawing{}, 45029, "reach max count limit"
 		}
 		content = *b.Path
 	}
 	if !s.allow(api) {
-		return nil, "", 45009, "reach max api minute quota limit"
+		return drawing{}, 45009, "reach max api minute quota limit"
 	}
 	if api != "getUnlimited" {
 		s.quota++
+		s.stats.QuotaUsed = s.quota
 	}
 	fg := color.NRGBA{A: 255}
 	if b.LineColor != nil && !b.AutoColor {
@@ -466,19 +485,25 @@ func (s *Server) answer(api string, r *http.Request, raw []byte, f Faults, appli
 	if b.IsHyaline {
 		bg = color.NRGBA{}
 	}
-	img, err := qrcode.Image(content, width, fg, bg)
+	return drawing{content: content, width: width, fg: fg, bg: bg, hyaline: b.IsHyaline}, 0, ""
+}
+
+// draw makes the code image as WeChat would send it: JPEG, or PNG when
+// transparent.
+func (d drawing) draw() ([]byte, string, error) {
+	img, err := qrcode.Image(d.content, d.width, d.fg, d.bg)
 	if err != nil {
-		return nil, "", 40097, "invalid args: " + err.Error()
+		return nil, "", err
 	}
 	var out bytes.Buffer
-	if b.IsHyaline {
+	if d.hyaline {
 		_ = png.Encode(&out, img)
-		return out.Bytes(), "png", 0, ""
+		return out.Bytes(), "png", nil
 	}
 	rgb := image.NewRGBA(img.Bounds())
 	copy(rgb.Pix, img.Pix)
 	_ = jpeg.Encode(&out, rgb, &jpeg.Options{Quality: 92})
-	return out.Bytes(), "jpeg", 0, ""
+	return out.Bytes(), "jpeg", nil
 }
 
 // allow counts a call against the per-minute limit of api.

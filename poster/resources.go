@@ -24,9 +24,11 @@ import (
 type resources struct {
 	fonts  *text.FontSet
 	images map[string]image.Image // static src → decoded image
-	// files is a digest of every file the layout references (fonts,
+	// filesDigest is a digest of every file the layout references (fonts,
 	// images), so the layout's version changes when any of them does.
-	files string
+	filesDigest string
+	// files are the paths of those files inside the layouts folder.
+	files []string
 }
 
 // resolve loads the layout's own fonts and static images and checks every
@@ -35,7 +37,7 @@ func (e *Engine) resolve(d *decoder, p *parsed) *resources {
 	r := &resources{fonts: e.fonts, images: map[string]image.Image{}}
 	m := p.m
 	h := sha256.New()
-	defer func() { r.files = hex.EncodeToString(h.Sum(nil)) }()
+	defer func() { r.filesDigest = hex.EncodeToString(h.Sum(nil)) }()
 	if len(m.fontFiles) > 0 {
 		r.fonts = e.fonts.Clone()
 		for _, fam := range slices.Sorted(maps.Keys(m.fontFiles)) {
@@ -52,6 +54,7 @@ func (e *Engine) resolve(d *decoder, p *parsed) *resources {
 				continue
 			}
 			fmt.Fprintf(h, "font %q %q %x\n", fam, file, sha256.Sum256(data))
+			r.files = append(r.files, full)
 			if err := r.fonts.Add(fam, data); err != nil {
 				d.errAt(n, "font file %q is not a usable font: %v", file, err)
 			}
@@ -73,7 +76,7 @@ func (e *Engine) resolve(d *decoder, p *parsed) *resources {
 			continue
 		}
 		src := s.src.raw
-		img, err := e.staticImage(m, src, h)
+		img, err := e.staticImage(m, src, h, &r.files)
 		if err != nil {
 			d.errAt(s.node, "%s", err.Error())
 			continue
@@ -87,7 +90,7 @@ func (e *Engine) resolve(d *decoder, p *parsed) *resources {
 
 // staticImage loads an image named in the layout itself. Remote URLs are
 // left for render time and return nil.
-func (e *Engine) staticImage(m *model, src string, h hash.Hash) (image.Image, error) {
+func (e *Engine) staticImage(m *model, src string, h hash.Hash, files *[]string) (image.Image, error) {
 	ref, err := resolveImageRef(OriginLayout, src)
 	if err != nil {
 		return nil, err
@@ -109,6 +112,7 @@ func (e *Engine) staticImage(m *model, src string, h hash.Hash) (image.Image, er
 		return nil, &srcError{"image file " + strconv.Quote(src) + " cannot be read: " + describeFSError(err)}
 	}
 	fmt.Fprintf(h, "image %q %x\n", src, sha256.Sum256(b))
+	*files = append(*files, ref.filePath(m.dir))
 	img, _, err := picture.DecodeBytes(b, imageLimits())
 	if err != nil {
 		return nil, &srcError{"image file " + strconv.Quote(src) + ": " + err.Error()}
