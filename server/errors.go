@@ -85,7 +85,7 @@ func classify(err error) *apiError {
 	case errors.Is(err, wxa.ErrInvalidArgument):
 		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "mini-program code: %v", publicWeChat(err))
 	case errors.Is(err, wxa.ErrUnavailable):
-		return newError(http.StatusServiceUnavailable, CodeWeChatBusy, "WeChat cannot be reached right now; retry shortly")
+		return errWeChatUnreachable
 	case errors.Is(err, wxa.ErrBusy), errors.Is(err, wxa.ErrRateLimited), errors.Is(err, wxa.ErrQuotaExhausted):
 		return newError(http.StatusServiceUnavailable, CodeWeChatBusy, "WeChat cannot make codes right now: %v", publicWeChat(err))
 	case errors.As(err, &we), errors.Is(err, wxa.ErrTokenInvalid), errors.Is(err, wxa.ErrCredentials),
@@ -132,6 +132,9 @@ func publicWeChat(err error) string {
 	var re *wxa.RequestError
 	if errors.As(err, &re) {
 		return re.Field + " " + re.Reason
+	}
+	if errors.Is(err, wxa.ErrUnavailable) {
+		return "WeChat cannot be reached"
 	}
 	for _, class := range []error{wxa.ErrInvalidArgument, wxa.ErrTokenInvalid, wxa.ErrRateLimited, wxa.ErrQuotaExhausted,
 		wxa.ErrBusy, wxa.ErrNoPermission, wxa.ErrCredentials, wxa.ErrUpstream} {
