@@ -428,8 +428,9 @@ func TestOneUpstreamCallForManyRequests(t *testing.T) {
 		c.RenderConcurrency = 4
 		c.QueueSize = 400
 		c.MaxRequests = 400
-		c.QueueWait = 2 * time.Minute
-		c.RequestTimeout = 2 * time.Minute
+		// 200 renders under -race on two busy cores take minutes.
+		c.QueueWait = 8 * time.Minute
+		c.RequestTimeout = 8 * time.Minute
 	})
 	h.fake.SetFaults(wxatest.Faults{LatencyMS: 50})
 	var wg sync.WaitGroup
@@ -439,7 +440,7 @@ func TestOneUpstreamCallForManyRequests(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// Different data per request (so no output cache), same scene.
-			body := fmt.Sprintf(`{"data": {"name": "用户%d", "achievement": "a", "body": "b", "date": "d", "page": "pages/a", "scene": "new=1"}, "format": "jpeg"}`, i)
+			body := fmt.Sprintf(`{"data": {"name": "用户%d", "achievement": "a", "body": "b", "date": "d", "page": "pages/a", "scene": "new=1"}, "format": "jpeg", "scale": 0.5}`, i)
 			codes <- h.do("POST", "/v1/posters/certificate", body).Code
 		}()
 	}
