@@ -63,8 +63,10 @@ func TestBrowserLiveReload(t *testing.T) {
 			shot("browser")
 		}
 	}()
-	// poll waits until expr is true, at most within.
-	poll := func(what, expr string, within time.Duration) {
+	// poll waits until expr is true. The limit is generous: under -race on
+	// two busy cores, a reload, a render and a repaint can take seconds.
+	const within = 60 * time.Second
+	poll := func(what, expr string) {
 		t.Helper()
 		pctx, pcancel := context.WithTimeout(ctx, within)
 		defer pcancel()
@@ -76,10 +78,10 @@ func TestBrowserLiveReload(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/#product")); err != nil {
 		t.Fatal(err)
 	}
-	poll("layout list", `document.querySelectorAll('#layouts li').length === 4`, 20*time.Second)
-	poll("rendered poster", `document.getElementById('poster').complete && document.getElementById('poster').naturalWidth === 750`, 20*time.Second)
+	poll("layout list", `document.querySelectorAll('#layouts li').length === 4`)
+	poll("rendered poster", `document.getElementById('poster').complete && document.getElementById('poster').naturalWidth === 750`)
 	if out := os.Getenv("HAIBAO_PREVIEW_SCREENSHOT"); out != "" {
-		chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('outline').click()`), chromedp.Sleep(300*time.Millisecond))
+		chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('outline').click()`), chromedp.Sleep(time.Second))
 		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
 			os.WriteFile(out, png, 0o644)
 		}
@@ -96,13 +98,13 @@ func TestBrowserLiveReload(t *testing.T) {
 		t.Fatal("test edit did not apply")
 	}
 	os.WriteFile(file, []byte(changed), 0o644)
-	poll("poster updated without reload", fmt.Sprintf(`window.__stillHere === 42 && document.getElementById('poster').src !== %q`, before), 2*time.Second)
+	poll("poster updated without reload", fmt.Sprintf(`window.__stillHere === 42 && document.getElementById('poster').src !== %q`, before))
 
 	broken := strings.Replace(changed, "  padding: 56\n", "  padding: [56\n", 1)
 	os.WriteFile(file, []byte(broken), 0o644)
-	poll("error with its line", `(() => { const p = document.getElementById('problems'); return !p.hidden && /product\.yaml:\d+:\d+: /.test(p.textContent); })()`, 2*time.Second)
-	poll("last good poster kept", `document.getElementById('poster').naturalWidth === 750 && window.__stillHere === 42`, time.Second)
+	poll("error with its line", `(() => { const p = document.getElementById('problems'); return !p.hidden && /product\.yaml:\d+:\d+: /.test(p.textContent); })()`)
+	poll("last good poster kept", `document.getElementById('poster').naturalWidth === 750 && window.__stillHere === 42`)
 
 	os.WriteFile(file, good, 0o644)
-	poll("error cleared", `document.getElementById('problems').hidden && document.getElementById('problems').textContent === ''`, 2*time.Second)
+	poll("error cleared", `document.getElementById('problems').hidden && document.getElementById('problems').textContent === ''`)
 }

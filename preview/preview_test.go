@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -35,11 +36,22 @@ func copyLayouts(t testing.TB) string {
 
 func newPreview(t testing.TB, dir string) (*Preview, *httptest.Server, context.CancelFunc) {
 	t.Helper()
+	return newPreviewDebounce(t, dir, 50*time.Millisecond)
+}
+
+func newPreviewDebounce(t testing.TB, dir string, debounce time.Duration) (*Preview, *httptest.Server, context.CancelFunc) {
+	t.Helper()
 	e, err := poster.NewEngine(poster.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(Config{Dir: dir, Engine: e, Debounce: 50 * time.Millisecond})
+	gates, err := NewGates(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Dir, cfg.Engine, cfg.Admission, cfg.Debounce = dir, e, gates, debounce
+	p, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +59,11 @@ func newPreview(t testing.TB, dir string) (*Preview, *httptest.Server, context.C
 	go p.Run(ctx)
 	srv := httptest.NewServer(p.Handler())
 	t.Cleanup(func() { cancel(); srv.Close() })
-	time.Sleep(50 * time.Millisecond) // let the watcher start
+	select {
+	case <-p.watching:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the watcher did not start")
+	}
 	return p, srv, cancel
 }
 
@@ -71,7 +87,7 @@ func getListing(t *testing.T, base string) listing {
 
 func waitVersion(t *testing.T, p *Preview, after int) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: -race on a busy machine
 	for p.Version() <= after {
 		if time.Now().After(deadline) {
 			t.Fatalf("no reload after version %d", after)
@@ -138,7 +154,9 @@ func TestWatchKeepsLastGood(t *testing.T) {
 	for _, pr := range l.Problems {
 		texts = append(texts, pr.Text)
 	}
-	if !strings.Contains(strings.Join(texts, "\n"), `product.yaml:29:1: unknown key "elemnts" in the layout; did you mean "elements"?`) {
+	line := 1 + strings.Count(string(good[:strings.Index(string(good), "\nelements:")+1]), "\n")
+	want := fmt.Sprintf(`product.yaml:%d:1: unknown key "elemnts" in the layout; did you mean "elements"?`, line)
+	if !strings.Contains(strings.Join(texts, "\n"), want) {
 		t.Fatalf("problems %+v", l.Problems)
 	}
 	if len(l.Layouts) != 4 {
@@ -174,16 +192,16 @@ func TestWatchKeepsLastGood(t *testing.T) {
 // TestDebounce: a burst of writes makes one reload.
 func TestDebounce(t *testing.T) {
 	dir := copyLayouts(t)
-	p, _, _ := newPreview(t, dir)
+	// A long debounce, so a busy machine cannot space the writes apart.
+	p, _, _ := newPreviewDebounce(t, dir, time.Second)
 	v := p.Version()
 	file := filepath.Join(dir, "invite.yaml")
 	b, _ := os.ReadFile(file)
 	for range 10 {
 		os.WriteFile(file, b, 0o644)
-		time.Sleep(5 * time.Millisecond)
 	}
 	waitVersion(t, p, v)
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(2 * time.Second) // a second reload would come one debounce after the last event
 	if got := p.Version() - v; got != 1 {
 		t.Errorf("%d reloads for one burst of writes", got)
 	}
@@ -221,7 +239,7 @@ func TestEventsStream(t *testing.T) {
 	}()
 	select {
 	case <-got:
-	case <-time.After(3 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("no change event")
 	}
 }
@@ -238,7 +256,9 @@ func TestReadOnly(t *testing.T) {
 	if len(before) != len(after) {
 		t.Errorf("the preview wrote into the layouts folder: %d → %d entries", len(before), len(after))
 	}
-	if _, err := New(Config{Dir: filepath.Join(dir, "missing"), Engine: &poster.Engine{}}); err == nil {
+	cfg := DefaultConfig()
+	cfg.Dir, cfg.Engine, cfg.Admission = filepath.Join(dir, "missing"), &poster.Engine{}, Gates{}
+	if _, err := New(cfg); err == nil {
 		t.Error("missing folder accepted")
 	}
 }

@@ -2,51 +2,86 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/haibao/haibao/internal/jsonlimit"
 )
 
-// Config holds the service settings (flags and HAIBAO_* variables).
+// Config holds the service settings (flags and HAIBAO_* variables). Start
+// from DefaultConfig and change what the operator set: Validate checks
+// every field and fills nothing in.
 type Config struct {
-	APIKeys           []string      // Bearer keys for POST; none means open
-	SigningKeys       [][]byte      // first signs, all verify
-	BodyLimit         int64         // request body bytes; default 1 MB
-	RenderConcurrency int           // renders at once; default GOMAXPROCS
-	QueueSize         int           // requests waiting for a render slot; default 4 × concurrency
-	QueueWait         time.Duration // longest wait for a slot; default 5 s
-	RequestTimeout    time.Duration // whole request; default 15 s
-	OutputCacheBytes  int           // recent posters kept; default 64 MB
-	MaxScale          float64       // largest scale a request may ask; default 3
+	APIKeys     []string // Bearer keys for POST, /v1/codes and the preview; none means open
+	SigningKeys [][]byte // first signs, all verify
+
+	BodyLimit    int64            // request body bytes
+	BodyTimeout  time.Duration    // longest time to receive a request body; a slower client gets 408
+	WriteTimeout time.Duration    // longest time to send a response, so a client that stops reading frees its connection
+	JSON         jsonlimit.Limits // nesting depth and keys of a request body
+
+	// MaxRequests bounds the requests past the key check at once (reading
+	// their body, fetching, waiting for or holding a render slot); beyond
+	// it a request is refused with 429 before its body is read.
+	MaxRequests int
+	// FetchConcurrency bounds the requests loading remote images and codes
+	// at once. Fetching holds no render slot, so a slow image server cannot
+	// starve renders.
+	FetchConcurrency  int
+	RenderConcurrency int           // renders (draw and encode) at once
+	QueueSize         int           // requests waiting for a render or fetch slot
+	QueueWait         time.Duration // longest wait for a slot
+	RequestTimeout    time.Duration // whole request, after its body is read
+	OutputCacheBytes  int           // recent posters kept
 }
 
-// Validate checks the settings and fills defaults.
-func (c *Config) Validate() error {
-	if c.BodyLimit < 0 || c.RenderConcurrency < 0 || c.QueueSize < 0 || c.QueueWait < 0 || c.RequestTimeout < 0 || c.OutputCacheBytes < 0 {
-		return errors.New("server: limits must not be negative")
+// DefaultConfig is the service's configuration when the operator sets
+// nothing.
+func DefaultConfig() Config {
+	n := runtime.GOMAXPROCS(0)
+	return Config{
+		BodyLimit:         1 << 20,
+		BodyTimeout:       10 * time.Second,
+		WriteTimeout:      20 * time.Second,
+		JSON:              jsonlimit.Limits{MaxDepth: 32, MaxValues: 10_000},
+		MaxRequests:       32,
+		FetchConcurrency:  16,
+		RenderConcurrency: n,
+		QueueSize:         4 * n,
+		QueueWait:         5 * time.Second,
+		RequestTimeout:    15 * time.Second,
+		OutputCacheBytes:  64 << 20,
 	}
-	if c.BodyLimit == 0 {
-		c.BodyLimit = 1 << 20
+}
+
+// Validate checks the settings.
+func (c Config) Validate() error {
+	var errs []error
+	positive := func(name string, ok bool) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("server: %s must be positive", name))
+		}
 	}
-	if c.RenderConcurrency == 0 {
-		c.RenderConcurrency = runtime.GOMAXPROCS(0)
+	positive("BodyLimit", c.BodyLimit > 0)
+	positive("BodyTimeout", c.BodyTimeout > 0)
+	positive("WriteTimeout", c.WriteTimeout > 0)
+	positive("MaxRequests", c.MaxRequests > 0)
+	positive("FetchConcurrency", c.FetchConcurrency > 0)
+	positive("RenderConcurrency", c.RenderConcurrency > 0)
+	positive("QueueWait", c.QueueWait > 0)
+	positive("RequestTimeout", c.RequestTimeout > 0)
+	positive("OutputCacheBytes", c.OutputCacheBytes > 0)
+	if c.QueueSize < 0 {
+		errs = append(errs, errors.New("server: QueueSize must not be negative"))
 	}
-	if c.QueueSize == 0 {
-		c.QueueSize = 4 * c.RenderConcurrency
+	if err := c.JSON.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("server: %w", err))
 	}
-	if c.QueueWait == 0 {
-		c.QueueWait = 5 * time.Second
+	for _, k := range c.APIKeys {
+		if k == "" {
+			errs = append(errs, errors.New("server: an API key is empty"))
+		}
 	}
-	if c.RequestTimeout == 0 {
-		c.RequestTimeout = 15 * time.Second
-	}
-	if c.OutputCacheBytes == 0 {
-		c.OutputCacheBytes = 64 << 20
-	}
-	if c.MaxScale == 0 {
-		c.MaxScale = 3
-	}
-	if c.MaxScale > 4 {
-		return errors.New("server: MaxScale must be at most 4")
-	}
-	return nil
+	return errors.Join(errs...)
 }

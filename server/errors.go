@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/haibao/haibao/internal/admission"
+	"github.com/haibao/haibao/internal/cache"
 	"github.com/haibao/haibao/poster"
 	"github.com/haibao/haibao/wxa"
 )
@@ -20,6 +24,7 @@ const (
 	CodeForbidden       = "forbidden"
 	CodeLayoutNotFound  = "layout_not_found"
 	CodeNotFound        = "not_found"
+	CodeBodyTimeout     = "body_timeout"
 	CodeBodyTooLarge    = "body_too_large"
 	CodeUnusableData    = "unusable_data"
 	CodeOverloaded      = "overloaded"
@@ -31,7 +36,11 @@ const (
 
 // ErrorCodes lists every code the service answers with.
 var ErrorCodes = []string{CodeBadRequest, CodeInvalidData, CodeUnauthorized, CodeForbidden, CodeLayoutNotFound, CodeNotFound,
-	CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal}
+	CodeBodyTimeout, CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal}
+
+// StatusClientClosed is logged for a request whose client went away before
+// the answer was ready (nginx's convention); nobody receives it.
+const StatusClientClosed = 499
 
 // apiError is an error with the status and public message it is answered
 // with; the internal error stays in the log.
@@ -47,17 +56,30 @@ func newError(status int, code, format string, args ...any) *apiError {
 	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
 }
 
+var (
+	errOverloaded = newError(http.StatusTooManyRequests, CodeOverloaded, "too many posters in progress; retry shortly")
+	errInternal   = newError(http.StatusInternalServerError, CodeInternal, "internal error")
+)
+
 // classify maps an error of the engine, the WeChat client or the service
-// to what the client is told.
+// to what the client is told. Anything the WeChat side returns that is not
+// a known class means WeChat could not be reached: 503, never 500.
 func classify(err error) *apiError {
 	var ae *apiError
 	var de *poster.DataError
+	var ce *poster.CodeError
 	var we *wxa.APIError
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case panicked(err) != nil:
+		return errInternal
+	case errors.Is(err, admission.ErrOverloaded):
+		return errOverloaded
 	case errors.Is(err, context.DeadlineExceeded):
 		return newError(http.StatusGatewayTimeout, CodeUpstreamTimeout, "the poster could not be made in time")
+	case errors.Is(err, poster.ErrInvalidScale):
+		return newError(http.StatusBadRequest, CodeInvalidData, "scale: %v", err)
 	case errors.As(err, &de):
 		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "%s", de.Error())
 	case errors.Is(err, poster.ErrCanvasTooLarge):
@@ -65,18 +87,45 @@ func classify(err error) *apiError {
 	case errors.Is(err, wxa.ErrInvalidArgument):
 		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "mini-program code: %v", publicWeChat(err))
 	case errors.Is(err, wxa.ErrUnavailable):
-		return newError(http.StatusServiceUnavailable, CodeWeChatBusy, "WeChat cannot be reached right now; retry shortly")
+		return errWeChatUnreachable
 	case errors.Is(err, wxa.ErrBusy), errors.Is(err, wxa.ErrRateLimited), errors.Is(err, wxa.ErrQuotaExhausted):
 		return newError(http.StatusServiceUnavailable, CodeWeChatBusy, "WeChat cannot make codes right now: %v", publicWeChat(err))
 	case errors.As(err, &we), errors.Is(err, wxa.ErrTokenInvalid), errors.Is(err, wxa.ErrCredentials),
 		errors.Is(err, wxa.ErrNoPermission), errors.Is(err, wxa.ErrUpstream):
 		return newError(http.StatusBadGateway, CodeWeChatError, "WeChat refused the code: %v", publicWeChat(err))
+	case errors.As(err, &ce):
+		return errWeChatUnreachable
 	}
-	return newError(http.StatusInternalServerError, CodeInternal, "internal error")
+	return errInternal
+}
+
+// panicked returns the stack of a panic recovered in a shared load or in
+// the engine's fetch and draw, or nil.
+func panicked(err error) []byte {
+	var ce *cache.PanicError
+	var pe *poster.PanicError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Stack
+	case errors.As(err, &ce):
+		return ce.Stack
+	}
+	return nil
+}
+
+var errWeChatUnreachable = newError(http.StatusServiceUnavailable, CodeWeChatBusy, "WeChat cannot be reached right now; retry shortly")
+
+// classifyWeChat is classify for a call the service made to WeChat itself.
+func classifyWeChat(err error) *apiError {
+	if ae := classify(err); ae != errInternal {
+		return ae
+	}
+	return errWeChatUnreachable
 }
 
 // publicWeChat is the part of a WeChat error a client may see: the errcode
-// and WeChat's words, never a token (the client never puts one in errors).
+// and WeChat's words, or the class of failure. Never the text of a network
+// error: it names addresses (a resolver's, a proxy's, an internal host's).
 func publicWeChat(err error) string {
 	var we *wxa.APIError
 	if errors.As(err, &we) {
@@ -86,7 +135,19 @@ func publicWeChat(err error) string {
 	if errors.As(err, &re) {
 		return re.Field + " " + re.Reason
 	}
-	return err.Error()
+	if errors.Is(err, wxa.ErrUnavailable) {
+		return "WeChat cannot be reached"
+	}
+	for _, class := range []error{wxa.ErrInvalidArgument, wxa.ErrTokenInvalid, wxa.ErrRateLimited, wxa.ErrQuotaExhausted,
+		wxa.ErrBusy, wxa.ErrNoPermission, wxa.ErrCredentials, wxa.ErrUpstream} {
+		if errors.Is(err, class) {
+			return class.Error()
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "no answer in time"
+	}
+	return "WeChat cannot be reached"
 }
 
 type errorBody struct {
@@ -97,13 +158,30 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// abort answers err as JSON and records it for the access log.
+// abort answers err as JSON and records it for the access log. When the
+// client has gone away there is no one to answer: the request is logged
+// with status 499 and nothing is written.
 func abort(c *gin.Context, err error) {
-	ae := classify(err)
+	if c.Request.Context().Err() == context.Canceled && !errors.As(err, new(*apiError)) {
+		_ = c.Error(err)
+		c.Abort()
+		c.Status(StatusClientClosed)
+		return
+	}
+	answer(c, classify(err), err)
+}
+
+// answer writes ae; err, the internal cause, goes to the access log only.
+func answer(c *gin.Context, ae *apiError, err error) {
 	var b errorBody
 	b.Error.Code, b.Error.Message, b.Error.RequestID = ae.code, ae.message, requestID(c)
 	if ae.status == http.StatusServiceUnavailable || ae.status == http.StatusTooManyRequests {
-		c.Header("Retry-After", "5")
+		retry := "5"
+		if d, ok := wxa.RetryAfter(err); ok {
+			// The limiter knows when the next call may go out.
+			retry = strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
+		}
+		c.Header("Retry-After", retry)
 	}
 	c.Header("Cache-Control", "no-store")
 	_ = c.Error(err)

@@ -19,7 +19,6 @@ type Metrics struct {
 	codeCache     *prometheus.CounterVec
 	outputCache   *prometheus.CounterVec
 	tokens        *prometheus.CounterVec
-	queue         prometheus.Gauge
 	buildInfo     *prometheus.GaugeVec
 }
 
@@ -47,14 +46,11 @@ func NewMetrics() *Metrics {
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "haibao_wechat_token_refreshes_total", Help: "access_token refreshes by result (ok, error).",
 		}, []string{"result"}),
-		queue: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "haibao_render_queue", Help: "Requests waiting for a render slot.",
-		}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "haibao_build_info", Help: "Always 1; the labels say what this binary is and which image encoders it uses.",
 		}, []string{"version", "commit", "go_version", "jpeg", "png", "webp"}),
 	}
-	m.reg.MustRegister(m.buildInfo, m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens, m.queue,
+	m.reg.MustRegister(m.buildInfo, m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -64,6 +60,14 @@ func NewMetrics() *Metrics {
 func (m *Metrics) SetBuildInfo(version, commit, goVersion, jpeg, png, webp string) {
 	m.buildInfo.Reset()
 	m.buildInfo.WithLabelValues(version, commit, goVersion, jpeg, png, webp).Set(1)
+}
+
+// watchQueue reports the render queue of the server using m. A second
+// server on the same Metrics keeps the first one's gauge.
+func (m *Metrics) watchQueue(waiting func() float64) {
+	_ = m.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "haibao_render_queue", Help: "Requests waiting for a render slot.",
+	}, waiting))
 }
 
 func (m *Metrics) UpstreamCall(api wxa.API, errcode int, _ time.Duration) {

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -54,20 +55,45 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func newHarness(t *testing.T, cfg Config, imageHosts ...string) *harness {
+// newHarness serves the sample layouts with DefaultConfig changed by set.
+func newHarness(t *testing.T, set func(*Config), imageHosts ...string) *harness {
+	t.Helper()
+	return newHarnessWith(t, harnessOptions{set: set, imageHosts: imageHosts})
+}
+
+type harnessOptions struct {
+	set        func(*Config)
+	imageHosts []string
+	images     poster.ImageSource // instead of a remote loader
+	codes      poster.CodeSource  // instead of the WeChat client
+	wechatURL  string             // instead of the fake WeChat
+}
+
+func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	t.Helper()
 	fake := wxatest.NewServer(wxatest.Options{})
 	t.Cleanup(fake.Close)
 	metrics := NewMetrics()
-	client, err := wxa.New(wxa.Config{AppID: wxatest.DefaultAppID, Secret: wxatest.DefaultSecret, BaseURL: fake.URL, Observer: metrics, Backoff: time.Millisecond})
+	base := fake.URL
+	if o.wechatURL != "" {
+		base = o.wechatURL
+	}
+	client, err := wxa.New(wxa.Config{AppID: wxatest.DefaultAppID, Secret: wxatest.DefaultSecret, BaseURL: base, Observer: metrics, Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	loader, err := remote.New(remote.Config{AllowHosts: imageHosts, MaxPixels: 4_000_000})
-	if err != nil {
-		t.Fatal(err)
+	ecfg := poster.Config{Images: o.images, Codes: o.codes}
+	if ecfg.Images == nil {
+		loader, err := remote.New(remote.Config{AllowHosts: o.imageHosts, MaxPixels: 4_000_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ecfg.Images = loader
 	}
-	engine, err := poster.NewEngine(poster.Config{Images: loader, Codes: wxcode.Source{Client: client}})
+	if ecfg.Codes == nil {
+		ecfg.Codes = wxcode.Source{Client: client}
+	}
+	engine, err := poster.NewEngine(ecfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +102,13 @@ func newHarness(t *testing.T, cfg Config, imageHosts ...string) *harness {
 		t.Fatal(err)
 	}
 	logs, mu := &bytes.Buffer{}, &sync.Mutex{}
-	if cfg.SigningKeys == nil {
-		cfg.SigningKeys = [][]byte{signKey}
+	cfg := DefaultConfig()
+	cfg.SigningKeys = [][]byte{signKey}
+	// Generous for -race on two busy cores: a test that wants a timeout
+	// sets its own.
+	cfg.RequestTimeout, cfg.QueueWait = 2*time.Minute, time.Minute
+	if o.set != nil {
+		o.set(&cfg)
 	}
 	srv, err := New(cfg, Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics,
 		Logger: slog.New(slog.NewJSONHandler(lockedWriter{mu, logs}, nil))})
@@ -120,7 +151,7 @@ func errorCode(t *testing.T, rec *httptest.ResponseRecorder) (string, string) {
 }
 
 func TestPostPosterFormatsAndETag(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	for _, tc := range []struct{ format, ctype string }{{"png", "image/png"}, {"jpeg", "image/jpeg"}, {"webp", "image/webp"}} {
 		rec := h.do("POST", "/v1/posters/product", sampleBody(t, "product", `, "format": "`+tc.format+`", "quality": 80`))
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != tc.ctype {
@@ -147,31 +178,90 @@ func TestPostPosterFormatsAndETag(t *testing.T) {
 	}
 }
 
+// signedURL is a signed GET URL for the invite sample, with extra query
+// parameters appended after signing.
+func signedURL(t *testing.T, ext, extra string) string {
+	t.Helper()
+	data := map[string]any{"nickname": "小明", "event": "e", "time": "t", "place": "p", "page": "pages/a", "scene": "s=1"}
+	u, err := signurl.URL("", signKey, signurl.Poster{Layout: "invite", Ext: ext, Data: data, Expires: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u + extra
+}
+
+// signedWith signs p for the invite sample (layout, data and expiry filled
+// in), so the service sees values the signature covers.
+func signedWith(t *testing.T, p signurl.Poster) string {
+	t.Helper()
+	p.Layout = "invite"
+	p.Data = map[string]any{"nickname": "小明", "event": "e", "time": "t", "place": "p", "page": "pages/a", "scene": "s=1"}
+	p.Expires = time.Now().Add(time.Hour)
+	u, err := signurl.URL("", signKey, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 func TestBadRequests(t *testing.T) {
-	h := newHarness(t, Config{BodyLimit: 4096})
+	h := newHarness(t, func(c *Config) { c.BodyLimit = 4096; c.JSON.MaxValues = 100 })
 	big := `{"data": {"x": "` + strings.Repeat("a", 5000) + `"}}`
+	deep := `{"data": {"x": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}}`
+	var many strings.Builder
+	for i := range 101 {
+		fmt.Fprintf(&many, `"k%d": 1, `, i)
+	}
+	manyKeys := `{"data": {` + strings.TrimSuffix(many.String(), ", ") + `}}`
+	const scaleMsg = "scale must be a number greater than 0 and at most 4"
 	tests := []struct {
 		name, method, target, body string
 		status                     int
 		code, msg                  string
 	}{
 		{"malformed JSON", "POST", "/v1/posters/product", `{"data": `, 400, CodeBadRequest, "body must be JSON"},
-		{"empty body", "POST", "/v1/posters/product", ``, 400, CodeBadRequest, "empty"},
-		{"data not object", "POST", "/v1/posters/product", `{"data": [1]}`, 400, CodeBadRequest, `field "data"`},
+		{"empty body", "POST", "/v1/posters/product", ``, 400, CodeBadRequest, "the body is empty"},
+		{"not an object", "POST", "/v1/posters/product", `[1]`, 400, CodeBadRequest, "the body is not an object"},
+		{"two values", "POST", "/v1/posters/product", `{"data": {}} {}`, 400, CodeBadRequest, "more than one JSON value"},
+		{"data not object", "POST", "/v1/posters/product", `{"data": [1]}`, 400, CodeBadRequest, `field "data" must be an object`},
+		{"format not string", "POST", "/v1/posters/product", `{"format": 1}`, 400, CodeBadRequest, `field "format" must be a string`},
 		{"unknown field", "POST", "/v1/posters/product", `{"dat": {}}`, 400, CodeBadRequest, `unknown field "dat"`},
+		{"too deep", "POST", "/v1/posters/product", deep, 400, CodeBadRequest, "nested deeper than 32 levels"},
+		{"too many keys", "POST", "/v1/posters/product", manyKeys, 400, CodeBadRequest, "more than 100 keys and array elements"},
 		{"bad format", "POST", "/v1/posters/product", `{"data": {}, "format": "gif"}`, 400, CodeInvalidData, "format"},
-		{"bad quality", "POST", "/v1/posters/product", `{"data": {}, "quality": 101}`, 400, CodeInvalidData, "quality"},
-		{"bad scale", "POST", "/v1/posters/product", `{"data": {}, "scale": 9}`, 400, CodeInvalidData, "scale"},
-		{"unknown layout", "POST", "/v1/posters/nope", `{"data": {}}`, 404, CodeLayoutNotFound, `"nope"`},
+		{"quality over", "POST", "/v1/posters/product", `{"data": {}, "quality": 101}`, 400, CodeInvalidData, "quality must be from 1 to 100"},
+		{"quality zero", "POST", "/v1/posters/product", `{"data": {}, "quality": 0}`, 400, CodeInvalidData, "quality must be from 1 to 100"},
+		{"quality fraction", "POST", "/v1/posters/product", `{"data": {}, "quality": 2.5}`, 400, CodeInvalidData, "quality must be a whole number"},
+		{"scale over", "POST", "/v1/posters/product", `{"data": {}, "scale": 9}`, 400, CodeInvalidData, scaleMsg},
+		{"scale 4.01", "POST", "/v1/posters/product", `{"data": {}, "scale": 4.01}`, 400, CodeInvalidData, scaleMsg},
+		{"scale zero", "POST", "/v1/posters/product", `{"data": {}, "scale": 0}`, 400, CodeInvalidData, scaleMsg},
+		{"scale negative", "POST", "/v1/posters/product", `{"data": {}, "scale": -1}`, 400, CodeInvalidData, scaleMsg},
+		{"scale infinite", "POST", "/v1/posters/product", `{"data": {}, "scale": 1e400}`, 400, CodeInvalidData, scaleMsg},
+		{"scale string", "POST", "/v1/posters/product", `{"data": {}, "scale": "2"}`, 400, CodeInvalidData, scaleMsg},
+		{"scale too small", "POST", "/v1/posters/product", `{"data": {}, "scale": 1e-9}`, 400, CodeInvalidData, "scale 1e-09 is too small: the poster would be less than 1 pixel"},
+		{"signed scale NaN", "GET", signedURL(t, "png", "&scale=NaN"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed scale Inf", "GET", signedURL(t, "png", "&scale=Inf"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed scale -Inf", "GET", signedURL(t, "png", "&scale=-Inf"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed scale zero", "GET", signedURL(t, "png", "&scale=0"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed scale negative", "GET", signedURL(t, "png", "&scale=-2"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed scale over", "GET", signedURL(t, "png", "&scale=5"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed scale word", "GET", signedURL(t, "png", "&scale=big"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed scale too small", "GET", signedURL(t, "png", "&scale=0.0001"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed quality zero", "GET", signedURL(t, "jpg", "&quality=0"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed quality over", "GET", signedURL(t, "jpg", "&quality=101"), ``, 403, CodeForbidden, `signed URL: signature does not match`},
+		{"signed-in scale over", "GET", signedWith(t, signurl.Poster{Ext: "png", Scale: 5}), ``, 400, CodeInvalidData, scaleMsg},
+		{"signed-in scale too small", "GET", signedWith(t, signurl.Poster{Ext: "png", Scale: 0.0001}), ``, 400, CodeInvalidData, "scale 0.0001 is too small"},
+		{"unknown layout", "POST", "/v1/posters/nope", `{"data": {}}`, 404, CodeLayoutNotFound, `no layout named "nope"`},
 		{"path-like layout", "POST", "/v1/posters/..%2Fsecret", `{"data": {}}`, 404, CodeNotFound, "no such endpoint"},
 		{"dotted layout", "POST", "/v1/posters/..", `{"data": {}}`, 404, CodeLayoutNotFound, "no layout"},
-		{"body too large", "POST", "/v1/posters/product", big, 413, CodeBodyTooLarge, "4096"},
+		{"body too large", "POST", "/v1/posters/product", big, 413, CodeBodyTooLarge, "request body is over 4096 bytes"},
 		{"missing field", "POST", "/v1/posters/certificate", `{"data": {"name": "x"}}`, 422, CodeUnusableData, `field "achievement"`},
 		{"bad scene", "POST", "/v1/posters/product", strings.Replace(sampleBody(t, "product", ""), `"p=1024\u0026u=88"`, `"has space"`, 1), 422, CodeUnusableData, "scene"},
 		{"file avatar", "POST", "/v1/posters/invite", strings.Replace(sampleBody(t, "invite", ""), "asset:avatar-sample.jpg", "/etc/passwd", 1), 422, CodeUnusableData, `field "avatar"`},
 		{"no such endpoint", "GET", "/v2/whatever", ``, 404, CodeNotFound, "no such endpoint"},
+		{"wrong method", "DELETE", "/v1/layouts", ``, 405, CodeNotFound, "method not allowed here"},
 		{"code bad scene", "GET", "/v1/codes?scene=a%20b", ``, 400, CodeInvalidData, "scene"},
-		{"code bad width", "GET", "/v1/codes?scene=a&width=wide", ``, 400, CodeInvalidData, "width"},
+		{"code bad width", "GET", "/v1/codes?scene=a&width=wide", ``, 400, CodeInvalidData, "width must be a whole number"},
 		{"unsigned GET", "GET", "/v1/posters/product.png", ``, 401, CodeUnauthorized, "required"},
 		{"bad extension", "GET", "/v1/posters/product.gif?d=x&exp=1&sig=y", ``, 404, CodeNotFound, ".png"},
 	}
@@ -185,12 +275,115 @@ func TestBadRequests(t *testing.T) {
 			if rec.Header().Get("ETag") != "" {
 				t.Error("error response carries an ETag")
 			}
+			if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q on an error", cc)
+			}
 		})
 	}
 }
 
+// TestKeyedService: with API keys, the key is checked before the body is
+// read, /v1/codes and the preview need one, and answers are private.
+func TestKeyedService(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.APIKeys = []string{"key-one"} })
+	h.srv.MountPreview(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "preview") }))
+	basic := func(user, pass string) string {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.SetBasicAuth(user, pass)
+		return req.Header.Get("Authorization")
+	}
+	tests := []struct {
+		name, method, target, auth string
+		status                     int
+		code, msg                  string
+	}{
+		{"poster no key", "POST", "/v1/posters/product", "", 401, CodeUnauthorized, "send Authorization: Bearer <API key>"},
+		{"poster basic", "POST", "/v1/posters/product", basic("", "key-one"), 401, CodeUnauthorized, "Bearer"},
+		{"poster wrong key", "POST", "/v1/posters/product", "Bearer nope", 403, CodeForbidden, "unknown API key"},
+		{"poster unknown layout no key", "POST", "/v1/posters/nope", "", 401, CodeUnauthorized, "Bearer"},
+		{"code no key", "GET", "/v1/codes?page=pages/a&scene=k%3D1", "", 401, CodeUnauthorized, "Bearer"},
+		{"code wrong key", "GET", "/v1/codes?page=pages/a&scene=k%3D1", "Bearer nope", 403, CodeForbidden, "unknown API key"},
+		{"preview no key", "GET", "/preview/", "", 401, CodeUnauthorized, "the preview needs an API key"},
+		{"preview wrong password", "GET", "/preview/", basic("designer", "nope"), 403, CodeForbidden, "unknown API key"},
+		{"preview render no key", "POST", "/preview/api/render/product", "", 401, CodeUnauthorized, "the preview needs an API key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A body that fails the test if anything reads it.
+			req := httptest.NewRequest(tt.method, tt.target, failingReader{t})
+			req.ContentLength = 1 << 30
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			rec := httptest.NewRecorder()
+			h.srv.Handler().ServeHTTP(rec, req)
+			code, msg := errorCode(t, rec)
+			if rec.Code != tt.status || code != tt.code || !strings.Contains(msg, tt.msg) {
+				t.Errorf("%d %s %q; want %d %s containing %q", rec.Code, code, msg, tt.status, tt.code, tt.msg)
+			}
+			if strings.HasPrefix(tt.target, "/preview") && tt.status == 401 && !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Basic ") {
+				t.Error("the preview's 401 does not ask the browser for a password")
+			}
+		})
+	}
+	for _, tc := range []struct{ method, target, body, auth string }{
+		{"POST", "/v1/posters/product", sampleBody(t, "product", ""), "Bearer key-one"},
+		{"GET", "/v1/codes?page=pages/a&scene=k%3D1", "", "Bearer key-one"},
+	} {
+		rec := h.do(tc.method, tc.target, tc.body, "Authorization", tc.auth)
+		if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Cache-Control"), "private,") {
+			t.Errorf("%s %s with key: %d, Cache-Control %q", tc.method, tc.target, rec.Code, rec.Header().Get("Cache-Control"))
+		}
+	}
+	for _, auth := range []string{"Bearer key-one", basic("designer", "key-one")} {
+		if rec := h.do("GET", "/preview/", "", "Authorization", auth); rec.Code != 200 || rec.Body.String() != "preview" {
+			t.Errorf("preview with %q: %d", auth, rec.Code)
+		}
+	}
+}
+
+type failingReader struct{ t *testing.T }
+
+func (f failingReader) Read([]byte) (int, error) {
+	f.t.Error("the body was read before the key was checked")
+	return 0, io.EOF
+}
+
+// TestWeChatUnreachable: refused connections are 503 wechat_unavailable,
+// never 500, and /readyz names the class of problem, not the address.
+func TestWeChatUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now: connections are refused
+	h := newHarnessWith(t, harnessOptions{wechatURL: "http://" + addr})
+	body := `{"data": {"name": "n", "achievement": "a", "body": "b", "date": "d", "page": "pages/a", "scene": "u=1"}}`
+	for _, tc := range []struct{ method, target, body string }{
+		{"POST", "/v1/posters/certificate", body},
+		{"GET", "/v1/codes?page=pages/a&scene=u%3D2", ""},
+	} {
+		rec := h.do(tc.method, tc.target, tc.body)
+		code, msg := errorCode(t, rec)
+		if rec.Code != 503 || code != CodeWeChatBusy || msg != "WeChat cannot be reached right now; retry shortly" || rec.Header().Get("Retry-After") == "" {
+			t.Errorf("%s %s: %d %s %q", tc.method, tc.target, rec.Code, code, msg)
+		}
+	}
+	rec := h.do("GET", "/readyz", "")
+	port := addr[strings.LastIndexByte(addr, ':')+1:]
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "WeChat access_token: WeChat cannot be reached") {
+		t.Errorf("readyz: %d %s", rec.Code, rec.Body.String())
+	}
+	for _, leak := range []string{"127.0.0.1", port, "dial", "refused", "tcp"} {
+		if strings.Contains(rec.Body.String(), leak) {
+			t.Errorf("readyz shows %q: %s", leak, rec.Body.String())
+		}
+	}
+}
+
 func TestAPIKeys(t *testing.T) {
-	h := newHarness(t, Config{APIKeys: []string{"key-one", "key-two"}})
+	h := newHarness(t, func(c *Config) { c.APIKeys = []string{"key-one", "key-two"} })
 	body := sampleBody(t, "product", "")
 	for _, tc := range []struct {
 		auth   string
@@ -209,7 +402,7 @@ func TestAPIKeys(t *testing.T) {
 
 func TestSignedURLs(t *testing.T) {
 	rotated := []byte("old-signing-key-0123456789")
-	h := newHarness(t, Config{SigningKeys: [][]byte{signKey, rotated}})
+	h := newHarness(t, func(c *Config) { c.SigningKeys = [][]byte{signKey, rotated} })
 	data := map[string]any{"nickname": "小明", "event": "e", "time": "t", "place": "p", "page": "pages/a", "scene": "s=1"}
 	good, _ := signurl.URL("", signKey, signurl.Poster{Layout: "invite", Ext: "jpg", Data: data, Expires: time.Now().Add(time.Hour)})
 	old, _ := signurl.URL("", rotated, signurl.Poster{Layout: "invite", Ext: "webp", Data: data, Expires: time.Now().Add(time.Hour)})
@@ -239,7 +432,7 @@ func TestSignedURLs(t *testing.T) {
 		}
 	}
 	// Without keys configured signed URLs are off.
-	h2 := newHarness(t, Config{SigningKeys: [][]byte{}})
+	h2 := newHarness(t, func(c *Config) { c.SigningKeys = [][]byte{} })
 	h2.srv.cfg.SigningKeys = nil
 	if rec := h2.do("GET", good, ""); rec.Code != 403 {
 		t.Errorf("no keys: %d", rec.Code)
@@ -249,7 +442,14 @@ func TestSignedURLs(t *testing.T) {
 // TestOneUpstreamCallForManyRequests: 200 concurrent requests for a poster
 // with one new scene make exactly one WeChat code call.
 func TestOneUpstreamCallForManyRequests(t *testing.T) {
-	h := newHarness(t, Config{RenderConcurrency: 4, QueueSize: 400, QueueWait: 2 * time.Minute, RequestTimeout: 2 * time.Minute})
+	h := newHarness(t, func(c *Config) {
+		c.RenderConcurrency = 4
+		c.QueueSize = 400
+		c.MaxRequests = 400
+		// 200 renders under -race on two busy cores take minutes.
+		c.QueueWait = 8 * time.Minute
+		c.RequestTimeout = 8 * time.Minute
+	})
 	h.fake.SetFaults(wxatest.Faults{LatencyMS: 50})
 	var wg sync.WaitGroup
 	codes := make(chan int, 200)
@@ -258,7 +458,7 @@ func TestOneUpstreamCallForManyRequests(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// Different data per request (so no output cache), same scene.
-			body := fmt.Sprintf(`{"data": {"name": "用户%d", "achievement": "a", "body": "b", "date": "d", "page": "pages/a", "scene": "new=1"}, "format": "jpeg"}`, i)
+			body := fmt.Sprintf(`{"data": {"name": "用户%d", "achievement": "a", "body": "b", "date": "d", "page": "pages/a", "scene": "new=1"}, "format": "jpeg", "scale": 0.5}`, i)
 			codes <- h.do("POST", "/v1/posters/certificate", body).Code
 		}()
 	}
@@ -275,7 +475,7 @@ func TestOneUpstreamCallForManyRequests(t *testing.T) {
 }
 
 func TestOverloadAnswers429(t *testing.T) {
-	h := newHarness(t, Config{RenderConcurrency: 1, QueueSize: 1, QueueWait: 5 * time.Second})
+	h := newHarness(t, func(c *Config) { c.RenderConcurrency = 1; c.QueueSize = 1; c.QueueWait = 5 * time.Second })
 	h.fake.SetFaults(wxatest.Faults{LatencyMS: 300})
 	var wg sync.WaitGroup
 	statuses := make(chan int, 6)
@@ -299,7 +499,7 @@ func TestOverloadAnswers429(t *testing.T) {
 }
 
 func TestWeChatErrorsMapToStatuses(t *testing.T) {
-	h := newHarness(t, Config{RequestTimeout: 300 * time.Millisecond})
+	h := newHarness(t, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond })
 	tests := []struct {
 		faults wxatest.Faults
 		status int
@@ -344,7 +544,7 @@ func TestRemoteImagesThroughTheService(t *testing.T) {
 	}))
 	defer imgs.Close()
 	u, _ := url.Parse(imgs.URL)
-	h := newHarness(t, Config{}, "localhost")
+	h := newHarness(t, nil, "localhost")
 	body := func(avatarURL string) string {
 		return strings.Replace(sampleBody(t, "invite", ""), "asset:avatar-sample.jpg", avatarURL, 1)
 	}
@@ -365,7 +565,7 @@ func TestRemoteImagesThroughTheService(t *testing.T) {
 }
 
 func TestPanicIsA500WithRequestID(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	h.srv.router.GET("/boom", func(*gin.Context) { panic("kaboom") })
 	rec := h.do("GET", "/boom", "", "X-Request-Id", "req-123")
 	code, _ := errorCode(t, rec)
@@ -382,7 +582,7 @@ func TestPanicIsA500WithRequestID(t *testing.T) {
 }
 
 func TestLayoutsHealthMetrics(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	rec := h.do("GET", "/v1/layouts", "")
 	var out struct {
 		Layouts []layoutInfo `json:"layouts"`
@@ -424,7 +624,7 @@ func TestLayoutsHealthMetrics(t *testing.T) {
 // TestOpenAPIMatchesRoutes checks every route is described and the error
 // codes listed are the ones the service uses.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	var doc struct {
 		Paths      map[string]map[string]any `yaml:"paths"`
 		Components struct {
@@ -464,7 +664,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // TestSampleCodesScanFromService renders every sample through the API and
 // scans page and scene back.
 func TestSampleCodesScanFromService(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, nil)
 	for _, name := range []string{"product", "invite", "certificate", "campaign"} {
 		rec := h.do("POST", "/v1/posters/"+name, sampleBody(t, name, ""))
 		img, err := png.Decode(rec.Body)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 
 	"github.com/haibao/haibao/editor"
 	"github.com/haibao/haibao/preview"
@@ -35,7 +36,13 @@ func runPreview(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, err)
 	}
-	p, err := preview.New(preview.Config{Dir: *dir, Engine: engine, Logger: log})
+	gates, err := preview.NewGates(runtime.GOMAXPROCS(0))
+	if err != nil {
+		return fail(sio, err)
+	}
+	pcfg := preview.DefaultConfig()
+	pcfg.Dir, pcfg.Engine, pcfg.Logger, pcfg.Admission = *dir, engine, log, gates
+	p, err := preview.New(pcfg)
 	if err != nil {
 		return fail(sio, err)
 	}

@@ -85,9 +85,16 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		log.Warn("no API keys (HAIBAO_API_KEYS): POST /v1/posters is open to anyone who can reach this address")
 	}
 	deps := server.Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Logger: log}
+	srv, err := server.New(cfg.Server, deps)
+	if err != nil {
+		return fail(sio, err)
+	}
 	// The preview renders on request, so it is mounted only when asked for.
 	if cfg.Preview {
-		p, err := preview.New(preview.Config{Dir: label, Engine: engine, Logger: log})
+		pcfg := preview.DefaultConfig()
+		// The service admits the preview's renders: same slots, queue and 429s.
+		pcfg.Dir, pcfg.Engine, pcfg.Logger, pcfg.Admission = label, engine, log, srv
+		p, err := preview.New(pcfg)
 		if err != nil {
 			return fail(sio, err)
 		}
@@ -98,12 +105,8 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 				log.Error("preview watching stopped", "err", err)
 			}
 		}()
-		deps.Preview = p.Handler()
+		srv.MountPreview(p.Handler())
 		log.Info("designers' preview at /preview/", "layouts", label)
-	}
-	srv, err := server.New(cfg.Server, deps)
-	if err != nil {
-		return fail(sio, err)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -308,7 +308,7 @@ type serveConfig struct {
 // and then Validate. Fields of server.Config and remote.Config it leaves
 // zero take those packages' documented defaults.
 func readServeConfig(getenv func(string) string) (serveConfig, error) {
-	c := serveConfig{Addr: "127.0.0.1:8080", HTTP: defaultHTTPConfig()}
+	c := serveConfig{Addr: "127.0.0.1:8080", HTTP: defaultHTTPConfig(), Server: server.DefaultConfig()}
 	e := &env{getenv: getenv}
 	e.str("HAIBAO_ADDR", &c.Addr)
 	e.str("HAIBAO_LAYOUTS", &c.Layouts)
@@ -316,6 +316,8 @@ func readServeConfig(getenv func(string) string) (serveConfig, error) {
 	e.list("HAIBAO_API_KEYS", &c.Server.APIKeys)
 	e.positiveInt("HAIBAO_RENDER_CONCURRENCY", &c.Server.RenderConcurrency)
 	e.positiveInt("HAIBAO_QUEUE_SIZE", &c.Server.QueueSize)
+	e.positiveInt("HAIBAO_FETCH_CONCURRENCY", &c.Server.FetchConcurrency)
+	e.positiveInt("HAIBAO_MAX_REQUESTS", &c.Server.MaxRequests)
 	cacheBytes := int64(c.Server.OutputCacheBytes)
 	e.megabytes("HAIBAO_OUTPUT_CACHE_MB", &cacheBytes)
 	c.Server.OutputCacheBytes = int(min(cacheBytes, math.MaxInt))
@@ -329,6 +331,7 @@ func readServeConfig(getenv func(string) string) (serveConfig, error) {
 	}
 	e.duration("HAIBAO_REQUEST_TIMEOUT", &c.Server.RequestTimeout)
 	e.duration("HAIBAO_BODY_TIMEOUT", &c.HTTP.BodyTimeout)
+	c.Server.BodyTimeout = c.HTTP.BodyTimeout // one deadline for a body, however it is watched
 	e.list("HAIBAO_IMAGE_HOSTS", &c.Remote.AllowHosts)
 	var err error
 	if c.Server.SigningKeys, err = signurl.ParseKeys(getenv("HAIBAO_SIGNING_KEYS")); err != nil && e.err == nil {
@@ -353,9 +356,7 @@ func (c serveConfig) Validate() error {
 	if err := c.HTTP.Validate(); err != nil {
 		return err
 	}
-	// server.Config.Validate also fills defaults today, so it runs on a copy.
-	sc := c.Server
-	if err := sc.Validate(); err != nil {
+	if err := c.Server.Validate(); err != nil {
 		return err
 	}
 	return c.WeChat.Validate()

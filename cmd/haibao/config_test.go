@@ -53,6 +53,7 @@ func TestServeConfigEnv(t *testing.T) {
 		"HAIBAO_API_KEYS": "k1, k2,", "HAIBAO_SIGNING_KEYS": "signing-key-0123456789",
 		"HAIBAO_RENDER_CONCURRENCY": "3", "HAIBAO_QUEUE_SIZE": "7", "HAIBAO_OUTPUT_CACHE_MB": "32",
 		"HAIBAO_BODY_LIMIT": "2048", "HAIBAO_REQUEST_TIMEOUT": "9s", "HAIBAO_BODY_TIMEOUT": "3s", "HAIBAO_IMAGE_HOSTS": "cdn.example.com, .img.example.com",
+		"HAIBAO_FETCH_CONCURRENCY": "5", "HAIBAO_MAX_REQUESTS": "11",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -60,8 +61,11 @@ func TestServeConfigEnv(t *testing.T) {
 	if c.Addr != "127.0.0.1:9999" || c.Layouts != "/srv/layouts" || !c.Preview {
 		t.Errorf("flags' settings: %+v", c)
 	}
-	wantServer := server.Config{APIKeys: []string{"k1", "k2"}, SigningKeys: [][]byte{[]byte("signing-key-0123456789")},
-		RenderConcurrency: 3, QueueSize: 7, OutputCacheBytes: 32 << 20, BodyLimit: 2048, RequestTimeout: 9 * time.Second}
+	wantServer := server.DefaultConfig()
+	wantServer.APIKeys, wantServer.SigningKeys = []string{"k1", "k2"}, [][]byte{[]byte("signing-key-0123456789")}
+	wantServer.RenderConcurrency, wantServer.QueueSize, wantServer.OutputCacheBytes = 3, 7, 32<<20
+	wantServer.BodyLimit, wantServer.RequestTimeout, wantServer.BodyTimeout = 2048, 9*time.Second, 3*time.Second
+	wantServer.FetchConcurrency, wantServer.MaxRequests = 5, 11
 	if !reflect.DeepEqual(c.Server, wantServer) {
 		t.Errorf("server config %+v\nwant %+v", c.Server, wantServer)
 	}

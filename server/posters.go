@@ -1,0 +1,171 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/haibao/haibao/poster"
+	"github.com/haibao/haibao/signurl"
+)
+
+func (s *Server) postPoster(c *gin.Context) {
+	l, err := s.layout(c.Param("layout"))
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	req, err := s.parseRenderRequest(body)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	maxAge := "max-age=86400"
+	if c.GetBool(authenticatedKey) {
+		s.respond(c, l, req, "private, "+maxAge)
+		return
+	}
+	s.respond(c, l, req, "public, "+maxAge)
+}
+
+var extFormats = map[string]string{"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "webp": "webp"}
+
+func (s *Server) getSignedPoster(c *gin.Context) {
+	file := c.Param("file")
+	dot := strings.LastIndexByte(file, '.')
+	if dot <= 0 || extFormats[file[dot+1:]] == "" {
+		abort(c, newError(http.StatusNotFound, CodeNotFound, "use /v1/posters/LAYOUT.png, .jpg or .webp with d, exp and sig"))
+		return
+	}
+	name, format := file[:dot], extFormats[file[dot+1:]]
+	if len(s.cfg.SigningKeys) == 0 {
+		abort(c, newError(http.StatusForbidden, CodeForbidden, "signed URLs are not enabled (set HAIBAO_SIGNING_KEYS)"))
+		return
+	}
+	now := time.Now()
+	// Scale and quality come from the signature, never from the bare query.
+	p, err := signurl.Verify(s.cfg.SigningKeys, name, file[dot+1:], c.Request.URL.Query(), now)
+	if errors.Is(err, signurl.ErrMissing) {
+		abort(c, newError(http.StatusUnauthorized, CodeUnauthorized, "%v", err))
+		return
+	}
+	if err != nil {
+		abort(c, newError(http.StatusForbidden, CodeForbidden, "%v", err))
+		return
+	}
+	l, err := s.layout(name)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	req := renderRequest{Data: p.Data, Format: format, Scale: p.Scale, Quality: p.Quality}
+	if req.Scale < 0 {
+		abort(c, errScale)
+		return
+	}
+	// A cache must drop the poster when the URL stops being valid.
+	left := min(int64(p.Expires.Sub(now)/time.Second), 86400)
+	s.respond(c, l, req, "public, max-age="+strconv.FormatInt(max(left, 0), 10))
+}
+
+// respond answers one poster: from the ETag alone when the client has it,
+// else from the output cache, else made within the service's limits.
+// cacheControl is what a cache may do with the answer.
+func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, cacheControl string) {
+	f, err := checkRequest(l, &req)
+	if err == nil {
+		err = req.checkEncoding()
+	}
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	doc, err := s.engine.Bind(l, req.Data, poster.RenderOptions{Scale: req.Scale})
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	etag := etagOf(doc.Key(), f, req.Quality, req.encodingKey(f))
+	if ifNoneMatch(c.GetHeader("If-None-Match"), etag) {
+		c.Header("ETag", etag)
+		c.Header("Cache-Control", cacheControl)
+		c.Status(http.StatusNotModified)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	b, ok := s.cache.Get(etag)
+	s.metrics.outputCache.WithLabelValues(hitLabel(ok)).Inc()
+	if !ok {
+		// Identical requests in flight share one render.
+		b, err = s.cache.Do(ctx, etag, func(ctx context.Context) ([]byte, error) {
+			ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+			defer cancel()
+			return s.make(ctx, doc, req.encodeOptions(f))
+		})
+	}
+	if err != nil {
+		if stack := panicked(err); stack != nil {
+			s.log.Error("panic", "request_id", requestID(c), "err", err.Error(), "stack", string(stack))
+		}
+		abort(c, err)
+		return
+	}
+	c.Header("ETag", etag)
+	c.Header("Cache-Control", cacheControl)
+	s.send(c, f.ContentType(), b)
+}
+
+// make fetches what doc needs outside any render slot, then draws and
+// encodes it in one. Every slot is released by defer, panics included.
+func (s *Server) make(ctx context.Context, doc *poster.Doc, opt poster.EncodeOptions) ([]byte, error) {
+	if doc.NeedsFetch() {
+		if err := s.fetchDoc(ctx, doc); err != nil {
+			return nil, err
+		}
+	}
+	release, err := s.renders.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	start := time.Now()
+	res, err := s.engine.Draw(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Release()
+	var buf bytes.Buffer
+	if err := res.Encode(&buf, opt); err != nil {
+		return nil, err
+	}
+	s.metrics.renderSeconds.WithLabelValues(doc.Layout().Name, opt.Format.String()).Observe(time.Since(start).Seconds())
+	return buf.Bytes(), nil
+}
+
+func (s *Server) fetchDoc(ctx context.Context, doc *poster.Doc) error {
+	release, err := s.fetches.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return s.engine.Fetch(ctx, doc)
+}
+
+// send writes a successful answer within WriteTimeout, so a client that
+// stops reading gives its connection back.
+func (s *Server) send(c *gin.Context, contentType string, b []byte) {
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	c.Data(http.StatusOK, contentType, b)
+}
