@@ -140,13 +140,38 @@ func (e *Engine) fit(l *Layout, img image.Image, ref imageRef, w, h int, mode fi
 	default:
 		return picture.Fitted(img, w, h, pictureFits[mode]), false
 	}
-	if f, ok := e.fitted.Get(k); ok {
-		return f.img, f.opaque
+	// Renders that need the same copy at once (a cold background at a new
+	// scale, in every render slot) make it once.
+	f, err := e.fitted.Do(context.Background(), k, func(context.Context) (fitted, error) {
+		out := picture.Fitted(img, w, h, pictureFits[mode])
+		var rgba *image.RGBA
+		if n, ok := out.(*image.NRGBA); ok && out != img && n.Rect.Min == (image.Point{}) {
+			rgba = premultiplyInPlace(n) // a fresh copy: no need for another
+		} else {
+			rgba = toRGBA(out)
+		}
+		return fitted{img: rgba, opaque: rgba.Opaque()}, nil
+	})
+	if err != nil { // a panic in resampling, recovered by the cache
+		panic(err)
 	}
-	rgba := toRGBA(picture.Fitted(img, w, h, pictureFits[mode]))
-	f := fitted{img: rgba, opaque: rgba.Opaque()}
-	e.fitted.Add(k, f)
 	return f.img, f.opaque
+}
+
+// premultiplyInPlace turns n into premultiplied RGBA over the same pixels;
+// n must not be used afterwards.
+func premultiplyInPlace(n *image.NRGBA) *image.RGBA {
+	p := n.Pix
+	for i := 0; i+3 < len(p); i += 4 {
+		a := uint32(p[i+3])
+		if a == 255 {
+			continue
+		}
+		p[i] = uint8((uint32(p[i])*a + 127) / 255)
+		p[i+1] = uint8((uint32(p[i+1])*a + 127) / 255)
+		p[i+2] = uint8((uint32(p[i+2])*a + 127) / 255)
+	}
+	return &image.RGBA{Pix: p, Stride: n.Stride, Rect: n.Rect}
 }
 
 // toRGBA converts img to premultiplied RGBA, the form image/draw composites
