@@ -97,14 +97,20 @@ func (p *Progress) line(elapsed time.Duration) string {
 	}
 	codes := ""
 	if fresh+cached > 0 {
-		codes = fmt.Sprintf("  codes %d new, %d cached", fresh, cached)
+		codes = fmt.Sprintf("codes %d new, %d cached", fresh, cached)
 		if p.CodeRate > 0 {
 			codes += fmt.Sprintf(" (WeChat %d/min)", p.CodeRate)
 		}
 	}
 	if !p.TTY {
+		if codes != "" {
+			codes = ", " + codes
+		}
 		return fmt.Sprintf("batch: %s rows (%d stored, %d existing, %d failed), %.1f rows/s, ETA %s%s\n",
 			count, s.Stored.Load(), s.Existing.Load(), failed, rate, eta, codes)
+	}
+	if codes != "" {
+		codes = "  " + codes
 	}
 	const width = 24
 	filled := 0
