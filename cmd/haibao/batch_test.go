@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/haibao/haibao/internal/s3test"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -123,5 +126,39 @@ func TestBatchXLSX(t *testing.T) {
 	m, _ := os.ReadFile(filepath.Join(out, "manifest.jsonl"))
 	if !strings.Contains(string(m), `"key":"posters/campaign/`) || !strings.Contains(string(m), `.png","url":"file://`) {
 		t.Fatalf("manifest = %s", m)
+	}
+}
+
+// TestBatchS3 runs the command against a real S3 server, then against one
+// that is not there: every row fails with the storage's error and the
+// manifest lists nothing.
+func TestBatchS3(t *testing.T) {
+	srv := s3test.Start(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "rows.jsonl")
+	os.WriteFile(data, []byte(`{"uid":1,"nickname":"李雷","headline":"城市夜跑节","tagline":"滨江","invite":"一起跑","page":"pages/run/signup","scene":"u=1"}`+"\n"), 0o644)
+	env := map[string]string{"AWS_ACCESS_KEY_ID": srv.AccessKey, "AWS_SECRET_ACCESS_KEY": srv.SecretKey,
+		"HAIBAO_STORAGE_URL": srv.URL("run1"), "HAIBAO_STORAGE_PUBLIC_URL": "https://cdn.example"}
+	manifest := filepath.Join(dir, "manifest.jsonl")
+	code, _, errs := runCLIEnv(t, context.Background(), env, "", "batch", "--layout", "campaign", "--data", data, "--manifest", manifest, "--scale", "0.5")
+	if code != exitOK || !strings.Contains(errs, "batch: 1 rows: 1 stored") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	m, _ := os.ReadFile(manifest)
+	if !strings.Contains(string(m), `"url":"https://cdn.example/run1/posters/campaign/`) || srv.Count(t, "run1/") != 1 {
+		t.Fatalf("manifest %s; %d objects", m, srv.Count(t, "run1/"))
+	}
+	if strings.Contains(errs, srv.SecretKey) {
+		t.Fatal("output shows the secret")
+	}
+
+	env["HAIBAO_STORAGE_URL"] = "s3://posters/run2?endpoint=http://127.0.0.1:1&retries=1"
+	code, _, errs = runCLIEnv(t, context.Background(), env, "", "batch", "--layout", "campaign", "--data", data, "--manifest", manifest, "--scale", "0.5")
+	if code != exitFailure || !strings.Contains(errs, "rows.jsonl: row 1: storage: stat posters/campaign/") ||
+		!strings.Contains(errs, "connection refused") || !strings.Contains(errs, "batch: 1 rows: 0 stored, 0 already stored, 1 failed") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if m, _ := os.ReadFile(manifest); len(m) != 0 {
+		t.Fatalf("manifest after an unreachable store: %s", m)
 	}
 }
