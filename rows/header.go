@@ -19,7 +19,7 @@ func newHeader(cols []string, lim Limits) (*header, error) {
 	}
 	h := &header{names: make([]string, len(cols)), paths: make([][]string, len(cols))}
 	seen := map[string]int{}
-	any := false
+	named := false
 	for i, c := range cols {
 		c = strings.TrimSpace(c)
 		h.names[i] = c
@@ -40,9 +40,9 @@ func newHeader(cols []string, lim Limits) (*header, error) {
 			}
 		}
 		h.paths[i] = segs
-		any = true
+		named = true
 	}
-	if !any {
+	if !named {
 		return nil, fileError("header row has no column names")
 	}
 	for name := range seen {
