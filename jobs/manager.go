@@ -170,7 +170,7 @@ func (m *Manager) cancel(id string) (State, bool) {
 		j.cancel(errCancelled)
 	case j.state.Status == Queued:
 		j.state.Status, j.state.Finished = Cancelled, time.Now().UTC()
-		m.save(j.state)
+		m.persist(j.state)
 	}
 	j.mu.Unlock()
 	return j.snapshot(), true
@@ -188,7 +188,7 @@ func (m *Manager) run(j *job) {
 	j.state.Status = Running
 	st := j.state
 	j.mu.Unlock()
-	m.save(st)
+	m.persist(st)
 
 	sum, err := m.execute(ctx, st, j.stats)
 
@@ -210,7 +210,7 @@ func (m *Manager) run(j *job) {
 	j.state.Finished = time.Now().UTC()
 	st = j.state
 	j.mu.Unlock()
-	m.save(st)
+	m.persist(st)
 	m.log.Info("job ended", "job", st.ID, "status", st.Status, "stored", sum.Stored, "existing", sum.Existing, "failed", sum.Failed)
 	if st.Webhook != "" {
 		if err := m.notify(m.ctx, st); err != nil {
@@ -218,8 +218,16 @@ func (m *Manager) run(j *job) {
 			j.state.WebhookErr = err.Error()
 			st = j.state
 			j.mu.Unlock()
-			m.save(st)
+			m.persist(st)
 		}
+	}
+}
+
+// persist saves a state change; a failure is logged, as the job itself
+// goes on (its posters are in the store either way).
+func (m *Manager) persist(st State) {
+	if err := m.save(st); err != nil {
+		m.log.Error("job state not saved", "job", st.ID, "err", err)
 	}
 }
 
