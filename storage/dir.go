@@ -60,9 +60,14 @@ func (d *Dir) Put(ctx context.Context, key, contentType string, body []byte, dig
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return Object{}, &Error{Op: "put", Key: key, Err: err}
 	}
+	sum := md5.Sum(body)
+	etag := `"` + hex.EncodeToString(sum[:]) + `"`
 	err := atomicfile.Write(p, 0o644, func(w io.Writer) error {
-		if f, ok := w.(*os.File); ok && digest != "" {
-			setDigest(f, digest)
+		if f, ok := w.(*os.File); ok {
+			setAttr(f, etagAttr, etag)
+			if digest != "" {
+				setAttr(f, digestAttr, digest)
+			}
 		}
 		_, err := w.Write(body)
 		return err
@@ -70,12 +75,12 @@ func (d *Dir) Put(ctx context.Context, key, contentType string, body []byte, dig
 	if err != nil {
 		return Object{}, &Error{Op: "put", Key: key, Err: err}
 	}
-	sum := md5.Sum(body)
-	return Object{Key: key, URL: d.URL(key), Bytes: int64(len(body)), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Digest: digest}, nil
+	return Object{Key: key, URL: d.URL(key), Bytes: int64(len(body)), ETag: etag, Digest: digest}, nil
 }
 
 // Stat reports whether the file exists, with its size, MD5 ETag (as S3
-// gives for single-part uploads) and digest.
+// gives for single-part uploads, kept in an extended attribute so a
+// resumed run need not hash every file) and digest.
 func (d *Dir) Stat(ctx context.Context, key string) (Object, bool, error) {
 	if err := CheckKey(key); err != nil {
 		return Object{}, false, &Error{Op: "stat", Key: key, Err: err}
@@ -88,10 +93,20 @@ func (d *Dir) Stat(ctx context.Context, key string) (Object, bool, error) {
 		return Object{}, false, &Error{Op: "stat", Key: key, Err: err}
 	}
 	defer f.Close()
+	o := Object{Key: key, URL: d.URL(key), ETag: getAttr(f, etagAttr), Digest: getAttr(f, digestAttr)}
+	if o.ETag != "" {
+		st, err := f.Stat()
+		if err != nil {
+			return Object{}, false, &Error{Op: "stat", Key: key, Err: err}
+		}
+		o.Bytes = st.Size()
+		return o, true, nil
+	}
+	// Written by something else: hash it for the ETag.
 	h := md5.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
+	if o.Bytes, err = io.Copy(h, f); err != nil {
 		return Object{}, false, &Error{Op: "stat", Key: key, Err: err}
 	}
-	return Object{Key: key, URL: d.URL(key), Bytes: n, ETag: `"` + hex.EncodeToString(h.Sum(nil)) + `"`, Digest: getDigest(f)}, true, nil
+	o.ETag = `"` + hex.EncodeToString(h.Sum(nil)) + `"`
+	return o, true, nil
 }

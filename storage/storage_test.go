@@ -91,8 +91,13 @@ func TestDir(t *testing.T) {
 		t.Fatalf("Put ../escape = %v", err)
 	}
 	ents, _ := os.ReadDir(filepath.Join(root, "p"))
-	if len(ents) != 1 {
-		t.Fatalf("folder holds %d entries, want 1 (no temporary files left)", len(ents))
+	if len(ents) != 2 {
+		t.Fatalf("folder holds %d entries, want 2 (no temporary files left)", len(ents))
+	}
+	// A file put there by something else has no attributes: it is hashed.
+	os.WriteFile(filepath.Join(root, "p", "b.png"), []byte("hello"), 0o644)
+	if o, ok, err := d.Stat(ctx, "p/b.png"); !ok || err != nil || o.ETag != want.ETag || o.Bytes != 5 || o.Digest != "" {
+		t.Fatalf("Stat of a foreign file = %+v, %v, %v", o, ok, err)
 	}
 	pub, _ := OpenDir(root, "https://cdn.example/c/")
 	if u := pub.URL("p/李 1.png"); u != "https://cdn.example/c/p/%E6%9D%8E%201.png" {

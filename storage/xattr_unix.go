@@ -8,17 +8,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const digestAttr = "user.haibao.digest"
+const (
+	digestAttr = "user.haibao.digest"
+	etagAttr   = "user.haibao.etag"
+)
 
-// setDigest is best effort: without extended attributes a resumed run
-// renders a named poster again instead of skipping it.
-func setDigest(f *os.File, digest string) {
-	_ = unix.Fsetxattr(int(f.Fd()), digestAttr, []byte(digest), 0)
+// setAttr is best effort: without extended attributes a resumed run
+// renders a named poster again instead of skipping it, and Stat hashes
+// the file for its ETag.
+func setAttr(f *os.File, name, value string) {
+	_ = unix.Fsetxattr(int(f.Fd()), name, []byte(value), 0)
 }
 
-func getDigest(f *os.File) string {
+func getAttr(f *os.File, name string) string {
 	buf := make([]byte, 128)
-	n, err := unix.Fgetxattr(int(f.Fd()), digestAttr, buf)
+	n, err := unix.Fgetxattr(int(f.Fd()), name, buf)
 	if err != nil || n <= 0 {
 		return ""
 	}
