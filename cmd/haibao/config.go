@@ -20,6 +20,7 @@ import (
 	"github.com/haibao/haibao/remote"
 	"github.com/haibao/haibao/server"
 	"github.com/haibao/haibao/signurl"
+	"github.com/haibao/haibao/storage"
 	"github.com/haibao/haibao/wxa"
 )
 
@@ -394,4 +395,24 @@ func (c signConfig) Validate() error {
 		return fmt.Errorf("HAIBAO_PUBLIC_URL (--base) must be an http(s) URL, got %q", c.PublicURL)
 	}
 	return nil
+}
+
+// readStorageConfig reads where posters are stored: HAIBAO_STORAGE_URL, the
+// CDN base HAIBAO_STORAGE_PUBLIC_URL, and the standard AWS credential
+// variables (which are not haibao's, but are read here all the same).
+func readStorageConfig(getenv func(string) string) storage.Config {
+	c := storage.Config{
+		URL:          getenv("HAIBAO_STORAGE_URL"),
+		PublicURL:    getenv("HAIBAO_STORAGE_PUBLIC_URL"),
+		AccessKey:    getenv("AWS_ACCESS_KEY_ID"),
+		SecretKey:    getenv("AWS_SECRET_ACCESS_KEY"),
+		SessionToken: getenv("AWS_SESSION_TOKEN"),
+	}
+	if c.AccessKey == "" {
+		c.AccessKey = getenv("AWS_ACCESS_KEY")
+	}
+	if c.SecretKey == "" {
+		c.SecretKey = getenv("AWS_SECRET_KEY")
+	}
+	return c
 }

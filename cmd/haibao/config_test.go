@@ -150,3 +150,11 @@ func TestSettingsReadInOnePlace(t *testing.T) {
 		}
 	}
 }
+
+func TestStorageConfigFromEnv(t *testing.T) {
+	c := readStorageConfig(envOf(map[string]string{"HAIBAO_STORAGE_URL": "s3://b", "HAIBAO_STORAGE_PUBLIC_URL": "https://cdn.example.com",
+		"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "sk"}))
+	if c.URL != "s3://b" || c.PublicURL != "https://cdn.example.com" || c.AccessKey != "id" || c.SecretKey != "sk" {
+		t.Fatalf("%+v", c)
+	}
+}

@@ -65,6 +65,7 @@ func commands() []command {
 		{"sign", "print a signed GET URL for a poster", runSign},
 		{"preview", "serve the live layout preview for designers", runPreview},
 		{"code", "fetch one mini-program code image", runCode},
+		{"batch", "render one poster per row of a CSV, JSON Lines or XLSX file into a folder or bucket", runBatch},
 		{"pregen", "pre-generate mini-program codes into the cache", runPregen},
 		{"fake-wechat", "run the fake WeChat API server for tests and development", runFakeWechat},
 		{"version", "print the build: version, commit, Go and image encoders", runVersion},
