@@ -90,9 +90,11 @@ func TestMillionRowsMemory(t *testing.T) {
 	grew := int64(peak) - int64(base.HeapInuse)
 	t.Logf("%d rows in %v (%.0f rows/s); heap in use %.1f MB before, peak %.1f MB (+%.1f MB); manifest %.0f MB",
 		n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), mb(base.HeapInuse), mb(peak), float64(grew)/(1<<20), float64(st.Size())/(1<<20))
-	// Holding the rows, or their results, would take hundreds of MB.
-	if grew > 48<<20 {
-		t.Fatalf("heap grew by %.1f MB over the run, want under 48 MB", float64(grew)/(1<<20))
+	// Holding the rows, or their results, would take hundreds of MB; the
+	// bound leaves room for one render and the collector's lag behind it
+	// on a busy machine (seen: 29 to 60 MB).
+	if grew > 128<<20 {
+		t.Fatalf("heap grew by %.1f MB over the run, want under 128 MB", float64(grew)/(1<<20))
 	}
 }
 

@@ -13,6 +13,9 @@ import (
 // from DefaultConfig and change what the operator set: Validate checks
 // every field and fills nothing in.
 type Config struct {
+	// StrictCodes refuses (422 unscannable_code) every poster whose code
+	// lint finds unscannable, as strict_codes: true does for one layout.
+	StrictCodes bool
 	APIKeys     []string // Bearer keys for POST, /v1/codes and the preview; none means open
 	SigningKeys [][]byte // first signs, all verify
 

@@ -32,11 +32,12 @@ const (
 	CodeWeChatBusy      = "wechat_unavailable"
 	CodeUpstreamTimeout = "upstream_timeout"
 	CodeInternal        = "internal"
+	CodeUnscannable     = "unscannable_code"
 )
 
 // ErrorCodes lists every code the service answers with.
 var ErrorCodes = []string{CodeBadRequest, CodeInvalidData, CodeUnauthorized, CodeForbidden, CodeLayoutNotFound, CodeNotFound,
-	CodeBodyTimeout, CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal}
+	CodeBodyTimeout, CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal, CodeUnscannable}
 
 // StatusClientClosed is logged for a request whose client went away before
 // the answer was ready (nginx's convention); nobody receives it.
@@ -48,6 +49,7 @@ type apiError struct {
 	status  int
 	code    string
 	message string
+	details any // listed in the answer, when set
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -66,6 +68,7 @@ var (
 // a known class means WeChat could not be reached: 503, never 500.
 func classify(err error) *apiError {
 	var ae *apiError
+	var dp poster.DataProblems
 	var de *poster.DataError
 	var ce *poster.CodeError
 	var we *wxa.APIError
@@ -78,6 +81,10 @@ func classify(err error) *apiError {
 		return errOverloaded
 	case errors.Is(err, context.DeadlineExceeded):
 		return newError(http.StatusGatewayTimeout, CodeUpstreamTimeout, "the poster could not be made in time")
+	case errors.As(err, &dp):
+		e := newError(http.StatusBadRequest, CodeInvalidData, "%v", dp)
+		e.details = []poster.FieldProblem(dp)
+		return e
 	case errors.Is(err, poster.ErrInvalidScale):
 		return newError(http.StatusBadRequest, CodeInvalidData, "scale: %v", err)
 	case errors.As(err, &de):
@@ -155,6 +162,9 @@ type errorBody struct {
 		Code      string `json:"code"`
 		Message   string `json:"message"`
 		RequestID string `json:"request_id,omitempty"`
+		// Details lists each bad field (invalid_data) or each finding that
+		// makes a code unscannable (unscannable_code).
+		Details any `json:"details,omitempty"`
 	} `json:"error"`
 }
 
@@ -175,6 +185,9 @@ func abort(c *gin.Context, err error) {
 func answer(c *gin.Context, ae *apiError, err error) {
 	var b errorBody
 	b.Error.Code, b.Error.Message, b.Error.RequestID = ae.code, ae.message, requestID(c)
+	if ae.details != nil {
+		b.Error.Details = ae.details
+	}
 	if ae.status == http.StatusServiceUnavailable || ae.status == http.StatusTooManyRequests {
 		retry := "5"
 		if d, ok := wxa.RetryAfter(err); ok {

@@ -20,6 +20,8 @@ type Metrics struct {
 	outputCache   *prometheus.CounterVec
 	tokens        *prometheus.CounterVec
 	buildInfo     *prometheus.GaugeVec
+	lintFindings  *prometheus.CounterVec
+	missingGlyphs *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics on a fresh registry, with Go and process
@@ -46,11 +48,17 @@ func NewMetrics() *Metrics {
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "haibao_wechat_token_refreshes_total", Help: "access_token refreshes by result (ok, error).",
 		}, []string{"result"}),
+		lintFindings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haibao_lint_findings_total", Help: "Lint findings in rendered posters by rule and severity.",
+		}, []string{"rule", "severity"}),
+		missingGlyphs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haibao_missing_glyphs_total", Help: "Characters no font could draw (shown as boxes), by Unicode script.",
+		}, []string{"script"}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "haibao_build_info", Help: "Always 1; the labels say what this binary is and which image encoders it uses.",
 		}, []string{"version", "commit", "go_version", "jpeg", "png", "webp"}),
 	}
-	m.reg.MustRegister(m.buildInfo, m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens,
+	m.reg.MustRegister(m.buildInfo, m.lintFindings, m.missingGlyphs, m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -87,6 +88,10 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 	if err == nil {
 		err = req.checkEncoding()
 	}
+	if err == nil {
+		// Every bad field at once, before anything is bound or fetched.
+		err = l.CheckData(req.Data)
+	}
 	if err != nil {
 		abort(c, err)
 		return
@@ -105,11 +110,11 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
-	b, ok := s.cache.Get(etag)
+	m, ok := s.cache.Get(etag)
 	s.metrics.outputCache.WithLabelValues(hitLabel(ok)).Inc()
 	if !ok {
 		// Identical requests in flight share one render.
-		b, err = s.cache.Do(ctx, etag, func(ctx context.Context) ([]byte, error) {
+		m, err = s.cache.Do(ctx, etag, func(ctx context.Context) (made, error) {
 			ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 			defer cancel()
 			return s.make(ctx, doc, req.encodeOptions(f))
@@ -124,34 +129,100 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 	}
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", cacheControl)
-	s.send(c, f.ContentType(), b)
+	if w := warningsHeader(m.findings); w != "" {
+		c.Header("Haibao-Warnings", w)
+	}
+	s.send(c, f.ContentType(), m.body)
+}
+
+// warningsHeader lists lint findings as "severity rule element" items,
+// comma-separated: ASCII only, so any client can read it.
+func warningsHeader(fs []poster.Finding) string {
+	items := make([]string, 0, len(fs))
+	for _, f := range fs {
+		if f.Severity == poster.SeverityHint {
+			continue
+		}
+		item := f.Severity.String() + " " + f.Rule
+		if f.Element != "" && isToken(f.Element) {
+			item += " " + f.Element
+		}
+		items = append(items, item)
+	}
+	return strings.Join(items, ", ")
+}
+
+// isToken reports whether s is safe in a header value item.
+func isToken(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r > '~' || r == ',' {
+			return false
+		}
+	}
+	return true
 }
 
 // make fetches what doc needs outside any render slot, then draws and
 // encodes it in one. Every slot is released by defer, panics included.
-func (s *Server) make(ctx context.Context, doc *poster.Doc, opt poster.EncodeOptions) ([]byte, error) {
+func (s *Server) make(ctx context.Context, doc *poster.Doc, opt poster.EncodeOptions) (made, error) {
 	if doc.NeedsFetch() {
 		if err := s.fetchDoc(ctx, doc); err != nil {
-			return nil, err
+			return made{}, err
 		}
 	}
 	release, err := s.renders.Acquire(ctx)
 	if err != nil {
-		return nil, err
+		return made{}, err
 	}
 	defer release()
 	start := time.Now()
 	res, err := s.engine.Draw(ctx, doc)
 	if err != nil {
-		return nil, err
+		return made{}, err
 	}
 	defer res.Release()
+	// A strict layout pays for decoding its code back; the others get the
+	// pixel rules, which cost little.
+	strict := s.cfg.StrictCodes || doc.Layout().StrictCodes
+	findings := s.engine.Lint(doc, res, poster.LintOptions{Format: opt.Format, Quality: opt.Quality, Decode: strict})
+	s.observeLint(ctx, doc, findings)
+	if strict {
+		var bad []poster.Finding
+		for _, f := range findings {
+			if f.Unscannable() {
+				bad = append(bad, f)
+			}
+		}
+		if len(bad) > 0 {
+			e := newError(http.StatusUnprocessableEntity, CodeUnscannable, "the poster's code would not scan: %s", bad[0].Message)
+			e.details = bad
+			return made{}, e
+		}
+	}
 	var buf bytes.Buffer
 	if err := res.Encode(&buf, opt); err != nil {
-		return nil, err
+		return made{}, err
 	}
 	s.metrics.renderSeconds.WithLabelValues(doc.Layout().Name, opt.Format.String()).Observe(time.Since(start).Seconds())
-	return buf.Bytes(), nil
+	return made{body: buf.Bytes(), findings: findings}, nil
+}
+
+// observeLint counts the findings and the characters no font draws, and
+// logs those characters once per render, naming element and code point.
+func (s *Server) observeLint(ctx context.Context, doc *poster.Doc, findings []poster.Finding) {
+	for _, f := range findings {
+		s.metrics.lintFindings.WithLabelValues(f.Rule, f.Severity.String()).Inc()
+	}
+	missing := doc.MissingGlyphs()
+	if len(missing) == 0 {
+		return
+	}
+	list := make([]string, len(missing))
+	for i, m := range missing {
+		s.metrics.missingGlyphs.WithLabelValues(m.Script).Inc()
+		list[i] = fmt.Sprintf("%s:U+%04X", m.Element, m.Rune)
+	}
+	s.log.WarnContext(ctx, "characters no font draws (shown as boxes)", "layout", doc.Layout().Name, "glyphs", strings.Join(list, " "))
 }
 
 func (s *Server) fetchDoc(ctx context.Context, doc *poster.Doc) error {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -37,7 +38,7 @@ type Server struct {
 	fetches  *admission.Gate // requests loading images and codes
 	renders  *admission.Gate // draw and encode
 
-	cache  *cache.Cache[string, []byte]
+	cache  *cache.Cache[string, made]
 	router *gin.Engine
 }
 
@@ -86,6 +87,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	r.GET("/v1/posters/:file", s.admit, s.getSignedPoster)
 	r.GET("/v1/codes", s.requireKey, s.admit, s.getCode)
 	r.GET("/v1/layouts", s.listLayouts)
+	r.GET("/v1/layouts/:layout/schema", s.layoutSchema)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
@@ -123,14 +125,31 @@ type layoutInfo struct {
 	Height      float64        `json:"height,omitempty"`
 	AutoHeight  bool           `json:"auto_height"`
 	Scale       float64        `json:"scale"`
+	Version     string         `json:"version"` // changes whenever the design does
 	Fields      []poster.Field `json:"fields"`
+	Schema      string         `json:"schema"` // where the JSON Schema of the layout's data is
+}
+
+// layoutSchema answers the JSON Schema of a layout's data.
+func (s *Server) layoutSchema(c *gin.Context) {
+	l, err := s.layout(c.Param("layout"))
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	b, err := json.MarshalIndent(l.DataSchema(), "", "  ")
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/schema+json", b)
 }
 
 func (s *Server) listLayouts(c *gin.Context) {
 	out := make([]layoutInfo, 0, len(s.layouts))
 	for _, l := range s.layouts {
 		out = append(out, layoutInfo{Name: l.Name, Title: l.Title, Description: l.Description, Width: l.Width, Height: l.Height,
-			AutoHeight: l.Height == 0, Scale: l.Scale, Fields: l.Fields})
+			AutoHeight: l.Height == 0, Scale: l.Scale, Version: l.Version(), Fields: l.Fields, Schema: "/v1/layouts/" + l.Name + "/schema"})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	c.JSON(http.StatusOK, gin.H{"layouts": out})

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	_ "golang.org/x/image/webp"
@@ -67,6 +68,7 @@ type harnessOptions struct {
 	images     poster.ImageSource // instead of a remote loader
 	codes      poster.CodeSource  // instead of the WeChat client
 	wechatURL  string             // instead of the fake WeChat
+	extra      map[string]string  // more layouts, by file name, beside the samples
 }
 
 func newHarnessWith(t *testing.T, o harnessOptions) *harness {
@@ -100,6 +102,13 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	ls, err := engine.LoadDir(layouts.FS)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for name, src := range o.extra {
+		l, err := engine.ParseLayout(fstest.MapFS{}, name, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
 	}
 	logs, mu := &bytes.Buffer{}, &sync.Mutex{}
 	cfg := DefaultConfig()

@@ -315,6 +315,7 @@ func readServeConfig(getenv func(string) string) (serveConfig, error) {
 	e.str("HAIBAO_LAYOUTS", &c.Layouts)
 	e.boolean("HAIBAO_PREVIEW", &c.Preview)
 	e.list("HAIBAO_API_KEYS", &c.Server.APIKeys)
+	e.boolean("HAIBAO_STRICT_CODES", &c.Server.StrictCodes)
 	e.positiveInt("HAIBAO_RENDER_CONCURRENCY", &c.Server.RenderConcurrency)
 	e.positiveInt("HAIBAO_QUEUE_SIZE", &c.Server.QueueSize)
 	e.positiveInt("HAIBAO_FETCH_CONCURRENCY", &c.Server.FetchConcurrency)
