@@ -299,7 +299,11 @@ type renderJSON struct {
 	Height int          `json:"height"`
 	Scale  float64      `json:"scale"`
 	Boxes  []poster.Box `json:"boxes"`
-	MS     float64      `json:"ms"`
+	// Findings are what lint says of this render (codes that will not
+	// scan, text that does not fit, characters shown as boxes), drawn by
+	// the page next to their elements.
+	Findings []poster.Finding `json:"findings"`
+	MS       float64          `json:"ms"`
 	Bytes  int          `json:"bytes"`
 }
 
@@ -471,7 +475,10 @@ func (p *Preview) make(ctx context.Context, l *poster.Layout, data map[string]an
 		return nil, meta, err
 	}
 	meta = renderJSON{Format: f.String(), Width: res.Image.Bounds().Dx(), Height: res.Image.Bounds().Dy(), Scale: res.Scale,
-		Boxes: res.Boxes, Bytes: buf.Len()}
+		Boxes: res.Boxes, Bytes: buf.Len(), Findings: p.cfg.Engine.Lint(doc, res, poster.LintOptions{Format: f})}
+	if meta.Findings == nil {
+		meta.Findings = []poster.Finding{}
+	}
 	return buf.Bytes(), meta, nil
 }
 

@@ -262,3 +262,33 @@ func TestReadOnly(t *testing.T) {
 		t.Error("missing folder accepted")
 	}
 }
+
+// TestRenderCarriesLintFindings: the page gets what lint says of each
+// render, to draw next to the element.
+func TestRenderCarriesLintFindings(t *testing.T) {
+	dir := copyLayouts(t)
+	os.WriteFile(filepath.Join(dir, "faint.yaml"), []byte("canvas: {width: 750, height: 1334, background: '#fff'}\nelements:\n"+
+		"  - {id: name, type: text, text: \"A\\ue000\", x: 40, y: 40}\n"+
+		"  - {id: code, type: code, scene: s, size: 280, x: 235, y: 900, line_color: '#f4f4f4'}\n"), 0o644)
+	_, srv, _ := newPreview(t, dir)
+	resp, err := http.Post(srv.URL+"/api/render/faint", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Findings []struct{ Rule, Severity, Element string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d, %v", resp.StatusCode, err)
+	}
+	got := map[string]bool{}
+	for _, f := range body.Findings {
+		got[f.Severity+" "+f.Rule+" "+f.Element] = true
+	}
+	for _, want := range []string{"error code-contrast code", "warning missing-glyphs name"} {
+		if !got[want] {
+			t.Errorf("findings %+v lack %q", body.Findings, want)
+		}
+	}
+}

@@ -101,6 +101,28 @@
     }
     zoom = Number(zoom);
     img.style.width = `${cssW * zoom}px`;
+    // Lint findings sit next to the element they concern, always shown.
+    const marks = $("findings");
+    marks.innerHTML = "";
+    const byId = new Map(r.boxes.map((b) => [b.id, b]));
+    let row = 0;
+    const stacked = new Map(); // findings already placed beside each element
+    for (const f of r.findings || []) {
+      if (f.severity === "hint") continue;
+      const b = byId.get(f.element);
+      const m = document.createElement("div");
+      m.className = `finding ${f.severity}`;
+      m.textContent = `${f.severity === "error" ? "✖" : "⚠"} ${f.rule}`;
+      m.title = `${f.message} (line ${f.line})`;
+      if (b) {
+        const n = stacked.get(b.id) || 0;
+        stacked.set(b.id, n + 1);
+        m.style.left = `${(b.x + b.w) * zoom + 4}px`; m.style.top = `${b.y * zoom + 22 * n}px`;
+      } else {
+        m.style.left = "4px"; m.style.top = `${4 + 22 * row++}px`;
+      }
+      marks.append(m);
+    }
     const boxes = $("boxes");
     boxes.innerHTML = "";
     if (!$("outline").checked) return;
