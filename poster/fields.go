@@ -34,6 +34,17 @@ func (t FieldType) String() string { return fieldTypeNames[t] }
 
 func (t FieldType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
+// UnmarshalText reads a field type back from its name.
+func (t *FieldType) UnmarshalText(b []byte) error {
+	for i, n := range fieldTypeNames {
+		if n == string(b) {
+			*t = FieldType(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("poster: unknown field type %q", b)
+}
+
 // maxFieldChars bounds max_chars; it is also the longest text a field
 // may hold when the layout says nothing.
 const maxFieldChars = 2000

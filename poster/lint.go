@@ -26,6 +26,18 @@ func (s Severity) String() string { return severityNames[s] }
 
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a severity back from its name, for clients of the
+// JSON the service and the preview send.
+func (s *Severity) UnmarshalText(b []byte) error {
+	for i, n := range severityNames {
+		if n == string(b) {
+			*s = Severity(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("poster: unknown severity %q", b)
+}
+
 // Finding is one lint result, placed at the element it concerns.
 type Finding struct {
 	Rule     string   `json:"rule"`
