@@ -70,9 +70,16 @@ func (s *Server) ready(c *gin.Context) {
 		problems = append(problems, "WeChat access_token: "+publicWeChat(err))
 		_ = c.Error(err) // the whole error, for the operator's log
 	}
+	body := gin.H{"status": "ready", "layouts": len(s.layouts)}
+	if s.clusterMode != nil {
+		// Local mode is degraded (a budget share, no shared cache), not
+		// unready: the instance still serves.
+		body["cluster_mode"] = s.clusterMode()
+	}
 	if len(problems) > 0 {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "problems": problems})
+		body["status"], body["problems"] = "not ready", problems
+		c.JSON(http.StatusServiceUnavailable, body)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "layouts": len(s.layouts)})
+	c.JSON(http.StatusOK, body)
 }

@@ -100,3 +100,47 @@ func hitLabel(hit bool) string {
 	}
 	return "miss"
 }
+
+// watchClusterMode reports haibao_cluster_mode{mode} = 1 for the mode
+// mode() names at each scrape.
+func (m *Metrics) watchClusterMode(mode func() string) {
+	_ = m.reg.Register(clusterModeCollector{mode: mode, desc: prometheus.NewDesc("haibao_cluster_mode",
+		"1 for the mode WeChat state is kept in: cluster (shared through Redis) or local (Redis unreachable, own budget share).",
+		[]string{"mode"}, nil)})
+}
+
+type clusterModeCollector struct {
+	mode func() string
+	desc *prometheus.Desc
+}
+
+func (c clusterModeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c clusterModeCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range []string{"cluster", "local"} {
+		v := 0.0
+		if c.mode() == m {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v, m)
+	}
+}
+
+// ClusterObserver counts what the cluster store reports: limiter waits
+// and denials, code cache lookups by layer, lock waits and quota used.
+func (m *Metrics) ClusterObserver() *ClusterMetrics {
+	c := &ClusterMetrics{
+		waits: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "haibao_cluster_limiter_wait_seconds",
+			Help: "Waits for the cluster-wide getUnlimited budget, by class.", Buckets: []float64{0, .01, .05, .1, .5, 1, 5, 15}}, []string{"class"}),
+		denials: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "haibao_cluster_limiter_denied_total",
+			Help: "Calls refused before they went out, by class and reason (budget, cooldown, paused)."}, []string{"class", "reason"}),
+		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "haibao_cluster_code_lookups_total",
+			Help: "Code lookups by the layer that answered (memory, disk, shared, miss)."}, []string{"layer"}),
+		lockWaits: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "haibao_cluster_lock_wait_seconds",
+			Help: "Waits for another instance fetching the same code, by whether it delivered.", Buckets: []float64{.01, .05, .1, .5, 1, 5, 15}}, []string{"got"}),
+		quota: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "haibao_wechat_quota_used",
+			Help: "get + createQRCode codes made so far, of the app's lifetime 100,000."}, []string{"appid"}),
+	}
+	m.reg.MustRegister(c.waits, c.denials, c.lookups, c.lockWaits, c.quota)
+	return c
+}

@@ -23,6 +23,9 @@ type Deps struct {
 	WeChat  *wxa.Client // codes for /v1/codes and readiness; the engine has its own source
 	Metrics *Metrics
 	Logger  *slog.Logger
+	// ClusterMode, when set, says whether WeChat state is shared through
+	// Redis ("cluster") or the instance fell back to its own ("local").
+	ClusterMode func() string
 }
 
 // Server handles the HTTP API.
@@ -32,7 +35,10 @@ type Server struct {
 	layouts map[string]*poster.Layout
 	wechat  *wxa.Client
 	metrics *Metrics
-	log     *slog.Logger
+	// clusterMode reports the WeChat state sharing mode; nil outside
+	// cluster mode.
+	clusterMode func() string
+	log         *slog.Logger
 
 	requests *admission.Gate // requests past the key check
 	fetches  *admission.Gate // requests loading images and codes
@@ -58,8 +64,12 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, engine: d.Engine, wechat: d.WeChat, metrics: d.Metrics, log: d.Logger,
-		layouts: map[string]*poster.Layout{},
-		cache:   newOutputCache(cfg.OutputCacheBytes),
+		layouts:     map[string]*poster.Layout{},
+		cache:       newOutputCache(cfg.OutputCacheBytes),
+		clusterMode: d.ClusterMode,
+	}
+	if d.ClusterMode != nil {
+		d.Metrics.watchClusterMode(d.ClusterMode)
 	}
 	var err error
 	if s.requests, err = admission.New(admission.Config{Slots: cfg.MaxRequests}); err != nil {

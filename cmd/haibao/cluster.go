@@ -13,13 +13,14 @@ import (
 // one, or in cluster mode one whose limiter, code cache and token sit in
 // Redis. The returned store is nil outside cluster mode; close it with
 // closeStore.
-func (s wechatConfig) service(ctx context.Context, log *slog.Logger, obs wxa.Observer) (*wxa.Client, *wxaredis.Store, error) {
+// cobs, when not nil, is told what the cluster layer does (metrics).
+func (s wechatConfig) service(ctx context.Context, log *slog.Logger, obs wxa.Observer, cobs wxaredis.Observer) (*wxa.Client, *wxaredis.Store, error) {
 	cs := s.Cluster
 	if cs.RedisURL == "" {
 		c, err := s.newClient(log, obs)
 		return c, nil, err
 	}
-	store, err := wxaredis.Open(ctx, wxaredis.Config{URL: cs.RedisURL, Topology: wxaredis.Topology(cs.Topology), Instances: cs.Instances, Logger: log})
+	store, err := wxaredis.Open(ctx, wxaredis.Config{URL: cs.RedisURL, Topology: wxaredis.Topology(cs.Topology), Instances: cs.Instances, Logger: log, Observer: cobs})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -402,10 +402,12 @@ func TestClusterRedisOutage(t *testing.T) {
 	setPhase("down")
 	r.redis.Stop()
 	waitLog(t, r, "Redis unreachable")
+	waitMode(t, r, "local")
 	time.Sleep(3 * time.Second)
 	setPhase("back")
 	r.redis.Restart()
 	waitLog(t, r, "Redis reachable: cluster mode")
+	waitMode(t, r, "cluster")
 	time.Sleep(3 * time.Second)
 	close(stop)
 	wg.Wait()
@@ -416,6 +418,35 @@ func TestClusterRedisOutage(t *testing.T) {
 			if a.status != 200 {
 				t.Fatalf("%s: a request answered %+v", p, a)
 			}
+		}
+	}
+}
+
+// waitMode waits until every instance's /readyz and haibao_cluster_mode
+// say mode.
+func waitMode(t *testing.T, r *rig, mode string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, in := range r.inst {
+		for {
+			ready, metrics := "", ""
+			if resp, err := http.Get(in.base + "/readyz"); err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				ready = string(b)
+			}
+			if resp, err := http.Get(in.base + "/metrics"); err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				metrics = string(b)
+			}
+			if strings.Contains(ready, `"cluster_mode":"`+mode+`"`) && strings.Contains(metrics, `haibao_cluster_mode{mode="`+mode+`"} 1`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("an instance did not report cluster mode %q within 30 s: %s", mode, ready)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 }

@@ -219,7 +219,7 @@ func batchEngine(ctx context.Context, sio stdio, s wechatConfig) (*poster.Engine
 		e, err := poster.NewEngine(poster.Config{})
 		return e, nil, func() {}, err
 	}
-	client, store, err := s.service(ctx, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+	client, store, err := s.service(ctx, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})), nil, nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -108,7 +108,7 @@ func runPregen(ctx context.Context, sio stdio, args []string) int {
 		return fail(sio, err)
 	}
 	logger := slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	client, store, err := settings.service(ctx, logger, nil)
+	client, store, err := settings.service(ctx, logger, nil, nil)
 	if err != nil {
 		return fail(sio, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/haibao/haibao/preview"
 	"github.com/haibao/haibao/remote"
 	"github.com/haibao/haibao/server"
+	"github.com/haibao/haibao/wxa/wxaredis"
 	"github.com/haibao/haibao/wxa/wxatest"
 )
 
@@ -64,7 +65,11 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	}
 	metrics := server.NewMetrics()
 	metrics.SetBuildInfo(build.Version, build.Commit, build.GoVersion, build.JPEG, build.PNG, build.WebP)
-	client, store, err := wcfg.service(ctx, log, metrics)
+	var cobs wxaredis.Observer
+	if wcfg.Cluster.RedisURL != "" {
+		cobs = metrics.ClusterObserver()
+	}
+	client, store, err := wcfg.service(ctx, log, metrics, cobs)
 	if err != nil {
 		return fail(sio, err)
 	}
@@ -85,6 +90,9 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 		log.Warn("no API keys (HAIBAO_API_KEYS): POST /v1/posters is open to anyone who can reach this address")
 	}
 	deps := server.Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Logger: log}
+	if store != nil {
+		deps.ClusterMode = func() string { return store.Mode().String() }
+	}
 	srv, err := server.New(cfg.Server, deps)
 	if err != nil {
 		return fail(sio, err)
