@@ -304,7 +304,7 @@ type renderJSON struct {
 	// the page next to their elements.
 	Findings []poster.Finding `json:"findings"`
 	MS       float64          `json:"ms"`
-	Bytes  int          `json:"bytes"`
+	Bytes    int              `json:"bytes"`
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
