@@ -63,14 +63,24 @@ func (s *Server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
 	defer cancel()
 	problems := []string{}
-	if len(s.layouts) == 0 {
+	ls := s.layouts.Layouts()
+	if len(ls) == 0 {
 		problems = append(problems, "no layouts loaded")
 	}
 	if err := s.wechat.Ready(ctx); err != nil {
 		problems = append(problems, "WeChat access_token: "+publicWeChat(err))
 		_ = c.Error(err) // the whole error, for the operator's log
 	}
-	body := gin.H{"status": "ready", "layouts": len(s.layouts)}
+	body := gin.H{"status": "ready", "layouts": len(ls)}
+	// A layout file that turned invalid keeps its last good version
+	// serving: the instance stays ready and says which files need a fix.
+	if ps := s.layouts.Problems(); len(ps) > 0 {
+		files := make([]string, len(ps))
+		for i, p := range ps {
+			files[i] = p.String()
+		}
+		body["layout_problems"] = files
+	}
 	if s.clusterMode != nil {
 		// Local mode is degraded (a budget share, no shared cache), not
 		// unready: the instance still serves.

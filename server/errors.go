@@ -33,11 +33,12 @@ const (
 	CodeUpstreamTimeout = "upstream_timeout"
 	CodeInternal        = "internal"
 	CodeUnscannable     = "unscannable_code"
+	CodeVersionGone     = "layout_version_gone"
 )
 
 // ErrorCodes lists every code the service answers with.
 var ErrorCodes = []string{CodeBadRequest, CodeInvalidData, CodeUnauthorized, CodeForbidden, CodeLayoutNotFound, CodeNotFound,
-	CodeBodyTimeout, CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal, CodeUnscannable}
+	CodeBodyTimeout, CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal, CodeUnscannable, CodeVersionGone}
 
 // StatusClientClosed is logged for a request whose client went away before
 // the answer was ready (nginx's convention); nobody receives it.

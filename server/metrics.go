@@ -144,3 +144,11 @@ func (m *Metrics) ClusterObserver() *ClusterMetrics {
 	m.reg.MustRegister(c.waits, c.denials, c.lookups, c.lockWaits, c.quota)
 	return c
 }
+
+// watchLayoutProblems reports how many problems the layout files have now
+// (each file with problems keeps serving its last good version).
+func (m *Metrics) watchLayoutProblems(n func() float64) {
+	_ = m.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "haibao_layout_problems", Help: "Problems in the layout files as they are now; their last good versions keep serving.",
+	}, n))
+}

@@ -70,6 +70,13 @@ func (s *Server) getSignedPoster(c *gin.Context) {
 		abort(c, err)
 		return
 	}
+	if p.Version != "" && p.Version != l.Version() {
+		// A pinned URL renders the design it was signed with.
+		if l, err = s.layouts.Version(name, p.Version); err != nil {
+			abort(c, newError(http.StatusGone, CodeVersionGone, "this URL was signed for a version of layout %q the service no longer keeps; sign a new one", name))
+			return
+		}
+	}
 	req := renderRequest{Data: p.Data, Format: format, Scale: p.Scale, Quality: p.Quality}
 	if req.Scale < 0 {
 		abort(c, errScale)

@@ -19,7 +19,10 @@ import (
 // Deps are what the service works with, built by its caller.
 type Deps struct {
 	Engine  *poster.Engine
-	Layouts []*poster.Layout
+	Layouts []*poster.Layout // a fixed set; or:
+	// Catalog serves layouts that change while the service runs; it wins
+	// over Layouts.
+	Catalog Layouts
 	WeChat  *wxa.Client // codes for /v1/codes and readiness; the engine has its own source
 	Metrics *Metrics
 	Logger  *slog.Logger
@@ -32,7 +35,7 @@ type Deps struct {
 type Server struct {
 	cfg     Config
 	engine  *poster.Engine
-	layouts map[string]*poster.Layout
+	layouts Layouts
 	wechat  *wxa.Client
 	metrics *Metrics
 	// clusterMode reports the WeChat state sharing mode; nil outside
@@ -64,7 +67,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, engine: d.Engine, wechat: d.WeChat, metrics: d.Metrics, log: d.Logger,
-		layouts:     map[string]*poster.Layout{},
+		layouts:     d.Catalog,
 		cache:       newOutputCache(cfg.OutputCacheBytes),
 		clusterMode: d.ClusterMode,
 	}
@@ -82,9 +85,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.metrics.watchQueue(func() float64 { return float64(s.renders.Waiting()) })
-	for _, l := range d.Layouts {
-		s.layouts[l.Name] = l
+	if s.layouts == nil {
+		s.layouts = newFixedLayouts(d.Layouts)
 	}
+	d.Metrics.watchLayoutProblems(func() float64 { return float64(len(s.layouts.Problems())) })
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -119,7 +123,7 @@ func (s *Server) Routes() [][2]string {
 }
 
 func (s *Server) layout(name string) (*poster.Layout, error) {
-	l, ok := s.layouts[name]
+	l, ok := s.layouts.Layout(name)
 	if !ok {
 		return nil, newError(http.StatusNotFound, CodeLayoutNotFound, "no layout named %q (GET /v1/layouts lists them)", name)
 	}
@@ -156,8 +160,9 @@ func (s *Server) layoutSchema(c *gin.Context) {
 }
 
 func (s *Server) listLayouts(c *gin.Context) {
-	out := make([]layoutInfo, 0, len(s.layouts))
-	for _, l := range s.layouts {
+	ls := s.layouts.Layouts()
+	out := make([]layoutInfo, 0, len(ls))
+	for _, l := range ls {
 		out = append(out, layoutInfo{Name: l.Name, Title: l.Title, Description: l.Description, Width: l.Width, Height: l.Height,
 			AutoHeight: l.Height == 0, Scale: l.Scale, Version: l.Version(), Fields: l.Fields, Schema: "/v1/layouts/" + l.Name + "/schema"})
 	}

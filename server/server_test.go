@@ -264,9 +264,11 @@ func TestBadRequests(t *testing.T) {
 		{"path-like layout", "POST", "/v1/posters/..%2Fsecret", `{"data": {}}`, 404, CodeNotFound, "no such endpoint"},
 		{"dotted layout", "POST", "/v1/posters/..", `{"data": {}}`, 404, CodeLayoutNotFound, "no layout"},
 		{"body too large", "POST", "/v1/posters/product", big, 413, CodeBodyTooLarge, "request body is over 4096 bytes"},
-		{"missing field", "POST", "/v1/posters/certificate", `{"data": {"name": "x"}}`, 422, CodeUnusableData, `field "achievement"`},
+		{"missing fields, all named", "POST", "/v1/posters/certificate", `{"data": {"name": "x"}}`, 400, CodeInvalidData,
+			`data: achievement: is required; body: is required; date: is required; page: is required; scene: is required`},
 		{"bad scene", "POST", "/v1/posters/product", strings.Replace(sampleBody(t, "product", ""), `"p=1024\u0026u=88"`, `"has space"`, 1), 422, CodeUnusableData, "scene"},
-		{"file avatar", "POST", "/v1/posters/invite", strings.Replace(sampleBody(t, "invite", ""), "asset:avatar-sample.jpg", "/etc/passwd", 1), 422, CodeUnusableData, `field "avatar"`},
+		{"file avatar", "POST", "/v1/posters/invite", strings.Replace(sampleBody(t, "invite", ""), "asset:avatar-sample.jpg", "/etc/passwd", 1), 400, CodeInvalidData,
+			`data: avatar: must be an http(s) URL, a data: URL or asset:NAME`},
 		{"no such endpoint", "GET", "/v2/whatever", ``, 404, CodeNotFound, "no such endpoint"},
 		{"wrong method", "DELETE", "/v1/layouts", ``, 405, CodeNotFound, "method not allowed here"},
 		{"code bad scene", "GET", "/v1/codes?scene=a%20b", ``, 400, CodeInvalidData, "scene"},
@@ -560,10 +562,13 @@ func TestRemoteImagesThroughTheService(t *testing.T) {
 	if rec := h.do("POST", "/v1/posters/invite", body("http://localhost:"+u.Port()+"/a.png")); rec.Code != 200 {
 		t.Fatalf("allowed host: %d %s", rec.Code, rec.Body.String())
 	}
+	// A source that is no URL at all is refused with the other bad fields.
+	if rec := h.do("POST", "/v1/posters/invite", body("ftp://localhost/a.png")); rec.Code != 400 || !strings.Contains(rec.Body.String(), "avatar: must be an http(s) URL") {
+		t.Errorf("ftp: %d %s", rec.Code, rec.Body)
+	}
 	for _, tc := range []struct{ url, msg string }{
 		{"http://127.0.0.1:" + u.Port() + "/a.png", "not in the allowed image hosts"},
 		{"http://localhost:" + u.Port() + "/bomb.png", "too large"},
-		{"ftp://localhost/a.png", "must be an http(s) URL"},
 	} {
 		rec := h.do("POST", "/v1/posters/invite", body(tc.url))
 		code, msg := errorCode(t, rec)

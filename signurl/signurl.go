@@ -43,6 +43,7 @@ const (
 	paramSig     = "sig"
 	paramScale   = "scale"
 	paramQuality = "quality"
+	paramVersion = "v"
 )
 
 // Poster is what a signed URL asks for.
@@ -52,7 +53,11 @@ type Poster struct {
 	Data    map[string]any // request data; nil is an empty object
 	Scale   float64        // pixel ratio; 0 leaves it to the layout
 	Quality int            // JPEG/WebP quality 1-100; 0 leaves it to the service
-	Expires time.Time      // the URL works until then (whole seconds)
+	// Version pins the layout's design (Layout.Version): the URL renders
+	// the layout as it was when signed, for as long as the service keeps
+	// that version. Empty follows the current design.
+	Version string
+	Expires time.Time // the URL works until then (whole seconds)
 }
 
 // check refuses what no service could render, so a bad URL is never
@@ -67,6 +72,8 @@ func (p Poster) check() error {
 		return fmt.Errorf("signed URL: scale must be a positive number, got %g", p.Scale)
 	case p.Quality < 0 || p.Quality > 100:
 		return fmt.Errorf("signed URL: quality must be from 1 to 100, got %d", p.Quality)
+	case len(p.Version) > 64 || strings.Trim(p.Version, "0123456789abcdef") != "":
+		return fmt.Errorf("signed URL: version %q must be a layout version (hex)", p.Version)
 	}
 	return nil
 }
@@ -98,6 +105,9 @@ func Sign(key []byte, p Poster) (url.Values, error) {
 	if p.Quality != 0 {
 		q.Set(paramQuality, strconv.Itoa(p.Quality))
 	}
+	if p.Version != "" {
+		q.Set(paramVersion, p.Version)
+	}
 	q.Set(paramSig, mac(key, p.Layout, p.Ext, q))
 	return q, nil
 }
@@ -117,7 +127,7 @@ func URL(base string, key []byte, p Poster) (string, error) {
 func mac(key []byte, layout, ext string, q url.Values) string {
 	var msg bytes.Buffer
 	msg.WriteString("haibao-poster-v2")
-	for _, f := range []string{layout, ext, q.Get(paramData), q.Get(paramScale), q.Get(paramQuality), q.Get(paramExpiry)} {
+	for _, f := range []string{layout, ext, q.Get(paramData), q.Get(paramScale), q.Get(paramQuality), q.Get(paramVersion), q.Get(paramExpiry)} {
 		fmt.Fprintf(&msg, "\n%d:%s", len(f), f)
 	}
 	h := hmac.New(sha256.New, key)
@@ -135,7 +145,7 @@ func Verify(keys [][]byte, layout, ext string, q url.Values, now time.Time) (Pos
 	}
 	for name, vs := range q {
 		switch name {
-		case paramData, paramExpiry, paramSig, paramScale, paramQuality:
+		case paramData, paramExpiry, paramSig, paramScale, paramQuality, paramVersion:
 		default:
 			return Poster{}, fmt.Errorf("%w: parameter %q is not signed", ErrSignature, name)
 		}
@@ -165,7 +175,7 @@ func Verify(keys [][]byte, layout, ext string, q url.Values, now time.Time) (Pos
 	if now.Unix() > exp {
 		return Poster{}, ErrExpired
 	}
-	p := Poster{Layout: layout, Ext: ext, Expires: time.Unix(exp, 0)}
+	p := Poster{Layout: layout, Ext: ext, Expires: time.Unix(exp, 0), Version: q.Get(paramVersion)}
 	if v := q.Get(paramScale); v != "" {
 		if p.Scale, err = strconv.ParseFloat(v, 64); err != nil {
 			return Poster{}, fmt.Errorf("signed URL: scale %q is not a number", v)

@@ -71,6 +71,9 @@ func TestVerifyRefuses(t *testing.T) {
 	oldQ := signed(t, oldKey, p)
 	noScale := signed(t, curKey, Poster{Layout: "invite", Ext: "png", Data: p.Data})
 	both := [][]byte{curKey, oldKey}
+	pv := p
+	pv.Version = "0123456789abcdef0123456789abcdef"
+	pinned := signed(t, curKey, pv)
 	tests := []struct {
 		name        string
 		keys        [][]byte
@@ -93,6 +96,10 @@ func TestVerifyRefuses(t *testing.T) {
 		{"scale added", both, "invite", "png", with(noScale, "scale", "3"), ErrSignature},
 		{"quality changed", both, "invite", "png", with(q, "quality", "100"), ErrSignature},
 		{"quality removed", both, "invite", "png", with(q, "quality", ""), ErrSignature},
+		{"version added", both, "invite", "png", with(q, "v", "0123456789abcdef0123456789abcdef"), ErrSignature},
+		{"version changed", both, "invite", "png", with(pinned, "v", "fedcba9876543210fedcba9876543210"), ErrSignature},
+		{"version removed", both, "invite", "png", with(pinned, "v", ""), ErrSignature},
+		{"pinned as signed", both, "invite", "png", pinned, nil},
 		{"unsigned parameter", both, "invite", "png", with(q, "width", "4000"), ErrSignature},
 		{"repeated parameter", both, "invite", "png", func() url.Values { c := with(q, "d", q.Get("d")); c.Add("scale", "3"); return c }(), ErrSignature},
 		{"extended expiry", both, "invite", "png", with(q, "exp", "9999999999"), ErrSignature},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/haibao/haibao/catalog"
 	"log/slog"
 	"net"
 	"os"
@@ -82,14 +83,34 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, err)
 	}
-	ls, err := engine.LoadDir(fsys)
-	if err != nil {
-		return fail(sio, prefixProblems(err, label))
+	// The catalog watches a layouts folder and swaps changed layouts in
+	// without a restart, keeping older versions for pinned signed URLs.
+	ccfg := catalog.Config{Engine: engine, Logger: log}
+	if embedded {
+		ccfg.FS = fsys
+	} else {
+		ccfg.Dir, ccfg.ArchiveDir, ccfg.ArchiveBytes = label, cfg.VersionsDir, cfg.VersionsBytes
 	}
+	layouts, err := catalog.New(ccfg)
+	if err != nil {
+		return fail(sio, err)
+	}
+	if ps := layouts.Problems(); len(ps) > 0 {
+		// At start there is no last good version to fall back on.
+		return fail(sio, prefixProblems(&poster.ValidationError{Problems: ps}, label))
+	}
+	ls := layouts.Layouts()
+	cctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() {
+		if err := layouts.Run(cctx); err != nil {
+			log.Error("layout watching stopped", "err", err)
+		}
+	}()
 	if len(cfg.Server.APIKeys) == 0 {
 		log.Warn("no API keys (HAIBAO_API_KEYS): POST /v1/posters is open to anyone who can reach this address")
 	}
-	deps := server.Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Logger: log}
+	deps := server.Deps{Engine: engine, Catalog: layouts, WeChat: client, Metrics: metrics, Logger: log}
 	if store != nil {
 		deps.ClusterMode = func() string { return store.Mode().String() }
 	}

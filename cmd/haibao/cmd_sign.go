@@ -18,6 +18,7 @@ func runSign(ctx context.Context, sio stdio, args []string) int {
 	layout := fl.String("layout", "", "layout name, as the service knows it")
 	data := fl.String("data", "", "JSON data file, or - for stdin")
 	ttl := fl.Duration("ttl", 24*time.Hour, "how long the URL works")
+	pin := fl.Bool("pin", true, "pin the layout's current version: the URL keeps rendering this design after the layout changes (while the service keeps the version)")
 	fl.StringVar(&cfg.PublicURL, "base", cfg.PublicURL, "service URL the link points at (HAIBAO_PUBLIC_URL)")
 	fl.StringVar(&cfg.Layouts, "layouts", cfg.Layouts, "layouts folder the layout must be in (HAIBAO_LAYOUTS; default ./layouts when present, else the embedded samples)")
 	format := fl.String("format", "png", "png, jpg or webp: the URL's extension")
@@ -77,6 +78,9 @@ func runSign(ctx context.Context, sio stdio, args []string) int {
 		return fail(sio, err)
 	}
 	p := signurl.Poster{Layout: *layout, Ext: *format, Data: values, Scale: *scale, Quality: *quality, Expires: time.Now().Add(*ttl)}
+	if *pin {
+		p.Version = l.Version()
+	}
 	u, err := signurl.URL(cfg.PublicURL, cfg.Keys[0], p)
 	if err != nil {
 		return fail(sio, err)

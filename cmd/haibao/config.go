@@ -9,6 +9,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/haibao/haibao/catalog"
 	"log/slog"
 	"math"
 	"os"
@@ -303,17 +304,25 @@ type serveConfig struct {
 	Remote  remote.Config
 	WeChat  wechatConfig
 	HTTP    httpConfig
+	// VersionsDir keeps the layout versions signed URLs may pin
+	// (HAIBAO_LAYOUT_VERSIONS_DIR), within VersionsBytes
+	// (HAIBAO_LAYOUT_VERSIONS_MB).
+	VersionsDir   string
+	VersionsBytes int64
 }
 
 // readServeConfig reads the service's settings; the caller applies flags
 // and then Validate. Fields of server.Config and remote.Config it leaves
 // zero take those packages' documented defaults.
 func readServeConfig(getenv func(string) string) (serveConfig, error) {
-	c := serveConfig{Addr: "127.0.0.1:8080", HTTP: defaultHTTPConfig(), Server: server.DefaultConfig()}
+	c := serveConfig{Addr: "127.0.0.1:8080", HTTP: defaultHTTPConfig(), Server: server.DefaultConfig(),
+		VersionsDir: filepath.Join(filepath.Dir(defaultCodeCacheDir()), "layout-versions"), VersionsBytes: catalog.DefaultArchiveBytes}
 	e := &env{getenv: getenv}
 	e.str("HAIBAO_ADDR", &c.Addr)
 	e.str("HAIBAO_LAYOUTS", &c.Layouts)
 	e.boolean("HAIBAO_PREVIEW", &c.Preview)
+	e.str("HAIBAO_LAYOUT_VERSIONS_DIR", &c.VersionsDir)
+	e.megabytes("HAIBAO_LAYOUT_VERSIONS_MB", &c.VersionsBytes)
 	e.list("HAIBAO_API_KEYS", &c.Server.APIKeys)
 	e.boolean("HAIBAO_STRICT_CODES", &c.Server.StrictCodes)
 	e.positiveInt("HAIBAO_RENDER_CONCURRENCY", &c.Server.RenderConcurrency)

@@ -199,7 +199,10 @@ func TestSignCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := signurl.Poster{Layout: "invite", Ext: "webp", Scale: 2, Quality: 70, Expires: p.Expires}
+	if len(p.Version) != 32 {
+		t.Errorf("the URL does not pin the layout's version: %q", p.Version)
+	}
+	want := signurl.Poster{Layout: "invite", Ext: "webp", Scale: 2, Quality: 70, Expires: p.Expires, Version: p.Version}
 	if left := time.Until(p.Expires); left < 50*time.Minute || left > time.Hour {
 		t.Errorf("--ttl 1h: expires in %s", left)
 	}
