@@ -24,14 +24,14 @@ func (e *Engine) Draw(ctx context.Context, d *Doc) (res *Result, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	dst, release := e.canvas(d.w, d.h)
+	dst, release, dirty := e.canvas(d.w, d.h)
 	defer func() {
 		if r := recover(); r != nil {
 			release()
 			res, err = nil, &PanicError{Element: "(draw)", Value: r, Stack: debug.Stack()}
 		}
 	}()
-	e.drawBackground(dst, d)
+	e.drawBackground(dst, d, dirty)
 	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, Flatten: d.layout.m.flatten, release: release}
 	for i := range d.items {
 		it := &d.items[i]
@@ -186,23 +186,32 @@ func toRGBA(img image.Image) *image.RGBA {
 	return out
 }
 
-func (e *Engine) drawBackground(dst *image.RGBA, d *Doc) {
+func (e *Engine) drawBackground(dst *image.RGBA, d *Doc, dirty bool) {
 	b := dst.Bounds()
 	bg := d.bg
+	var fitted image.Image
+	opaque := false
+	if bg.img != nil {
+		fitted, opaque = e.fit(d.layout, bg.img, bg.src, b.Dx(), b.Dy(), d.layout.m.bg.image.fit)
+		opaque = opaque && fitted.Bounds().Size() == b.Size()
+	}
+	if opaque {
+		// Nothing below shows through: a plain copy is several times
+		// cheaper than compositing a megapixel, and a reused canvas
+		// need not be cleared first.
+		draw.Draw(dst, b, fitted, fitted.Bounds().Min, draw.Src)
+		return
+	}
+	if dirty {
+		clear(dst.Pix)
+	}
 	if bg.fill.A > 0 {
 		draw.Draw(dst, b, image.NewUniform(bg.fill), image.Point{}, draw.Over)
 	}
 	if bg.grad != nil {
 		fillGradient(dst, b, d.layout.m.bg.fill.gradient.angle, bg.grad, 1)
 	}
-	if bg.img != nil {
-		fitted, opaque := e.fit(d.layout, bg.img, bg.src, b.Dx(), b.Dy(), d.layout.m.bg.image.fit)
-		op := draw.Over
-		if opaque && fitted.Bounds().Size() == b.Size() {
-			// Nothing below shows through: a plain copy is several times
-			// cheaper than compositing a megapixel.
-			op = draw.Src
-		}
-		draw.Draw(dst, b, fitted, fitted.Bounds().Min, op)
+	if fitted != nil {
+		draw.Draw(dst, b, fitted, fitted.Bounds().Min, draw.Over)
 	}
 }

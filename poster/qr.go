@@ -32,6 +32,12 @@ func (q *qrSource) Code(ctx context.Context, req CodeRequest) (image.Image, erro
 		if req.Transparent {
 			bg = color.NRGBA{}
 		}
-		return qrcode.Image(content, req.Width, fg, bg)
+		img, err := qrcode.Image(content, req.Width, fg, bg)
+		if err != nil {
+			return nil, err
+		}
+		// Premultiplied RGBA composites fastest, and an opaque one is
+		// copied rather than blended.
+		return premultiplyInPlace(img), nil
 	})
 }

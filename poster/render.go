@@ -19,21 +19,22 @@ func (e *Engine) Render(ctx context.Context, l *Layout, data map[string]any, opt
 	return e.Draw(ctx, d)
 }
 
-// canvas hands out a cleared RGBA image, reusing the buffer of an earlier
-// released render when one is big enough.
-func (e *Engine) canvas(w, h int) (*image.RGBA, func()) {
+// canvas hands out an RGBA image, reusing the buffer of an earlier
+// released render when one is big enough; dirty says it holds that
+// render's pixels and must be cleared unless it is painted over whole.
+func (e *Engine) canvas(w, h int) (img *image.RGBA, release func(), dirty bool) {
 	n := w * h * 4
 	var pix []uint8
 	if v, ok := e.canvases.Get().(*[]uint8); ok && cap(*v) >= n {
 		pix = (*v)[:n]
-		clear(pix)
+		dirty = true
 	} else {
 		if ok {
 			e.canvases.Put(v)
 		}
 		pix = make([]uint8, n)
 	}
-	img := &image.RGBA{Pix: pix, Stride: w * 4, Rect: image.Rect(0, 0, w, h)}
+	img = &image.RGBA{Pix: pix, Stride: w * 4, Rect: image.Rect(0, 0, w, h)}
 	var once sync.Once
-	return img, func() { once.Do(func() { e.canvases.Put(&pix) }) }
+	return img, func() { once.Do(func() { e.canvases.Put(&pix) }) }, dirty
 }

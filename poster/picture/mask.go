@@ -71,7 +71,12 @@ func drawRegions(dst *image.RGBA, r image.Rectangle, src image.Image, solid imag
 	sp := srcPoint(src)
 	if !solid.Empty() {
 		if opacity >= 1 {
-			draw.Draw(dst, solid.Add(r.Min), src, sp.Add(solid.Min), draw.Over)
+			op := draw.Over
+			if rgba, ok := src.(*image.RGBA); ok && rgba.Opaque() {
+				// Nothing shows through: a copy, several times cheaper.
+				op = draw.Src
+			}
+			draw.Draw(dst, solid.Add(r.Min), src, sp.Add(solid.Min), op)
 		} else {
 			a := image.NewUniform(color.Alpha{A: uint8(opacity*255 + 0.5)})
 			draw.DrawMask(dst, solid.Add(r.Min), src, sp.Add(solid.Min), a, image.Point{}, draw.Over)
