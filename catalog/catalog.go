@@ -93,6 +93,8 @@ type Catalog struct {
 	reloadMu sync.Mutex
 	subsMu   sync.Mutex
 	subs     map[chan int]struct{}
+	watching chan struct{} // closed once Run watches the folder
+	watchOne sync.Once
 }
 
 // New loads the layouts once. Files with problems are reported by
@@ -110,7 +112,7 @@ func New(cfg Config) (*Catalog, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Catalog{cfg: cfg, fsys: cfg.FS, subs: map[chan int]struct{}{}}
+	c := &Catalog{cfg: cfg, fsys: cfg.FS, subs: map[chan int]struct{}{}, watching: make(chan struct{})}
 	if cfg.Dir != "" {
 		c.fsys = os.DirFS(cfg.Dir)
 	}
@@ -247,14 +249,20 @@ func problemFiles(ps []poster.Problem) string {
 	return strings.Join(out, ", ")
 }
 
+// Watching is closed once Run watches the folder: changes made after it
+// are seen.
+func (c *Catalog) Watching() <-chan struct{} { return c.watching }
+
 // Run watches the folder and reloads on changes until ctx ends. Without a
 // folder (embedded layouts) it just waits.
 func (c *Catalog) Run(ctx context.Context) error {
+	started := func() { c.watchOne.Do(func() { close(c.watching) }) }
 	if c.cfg.Dir == "" {
+		started()
 		<-ctx.Done()
 		return nil
 	}
-	return watch(ctx, c.cfg.Dir, c.cfg.Debounce, c.cfg.Logger, func() {
+	return watch(ctx, c.cfg.Dir, c.cfg.Debounce, c.cfg.Logger, started, func() {
 		c.Reload()
 		c.cfg.Logger.Info("layouts reloaded", "generation", c.Generation(), "layouts", len(c.cur.Load().layouts), "problems", problemFiles(c.Problems()))
 	})

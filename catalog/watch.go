@@ -13,9 +13,10 @@ import (
 )
 
 // watch calls reload after changes under dir settle for debounce, until
-// ctx ends. Editors save by writing, renaming and chmodding in quick
-// succession; new folders (or ones put back by a rename) get watched too.
-func watch(ctx context.Context, dir string, debounce time.Duration, log *slog.Logger, reload func()) error {
+// ctx ends, and started once the folder is watched. Editors save by
+// writing, renaming and chmodding in quick succession; new folders (or ones
+// put back by a rename) get watched too.
+func watch(ctx context.Context, dir string, debounce time.Duration, log *slog.Logger, started, reload func()) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("catalog: watch: %w", err)
@@ -32,6 +33,7 @@ func watch(ctx context.Context, dir string, debounce time.Duration, log *slog.Lo
 		})
 	}
 	addTree(dir)
+	started()
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {

@@ -19,15 +19,13 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/fsnotify/fsnotify"
 
+	"github.com/haibao/haibao/catalog"
 	"github.com/haibao/haibao/internal/admission"
 	"github.com/haibao/haibao/internal/cache"
 	"github.com/haibao/haibao/internal/jsonlimit"
@@ -107,14 +105,12 @@ func (c Config) Validate() error {
 type Preview struct {
 	cfg Config
 
-	mu       sync.Mutex
-	layouts  map[string]*poster.Layout // last good version of each layout
-	problems []poster.Problem
-	version  int
-	subs     map[chan int]struct{}
+	// layouts are the folder's layouts, the last good version of each,
+	// reloaded as files change.
+	layouts  *catalog.Catalog
 	stopped  chan struct{} // closed when Run ends, which ends the event streams
 	stopOnce sync.Once
-	watching chan struct{} // closed once Run watches the folder
+	watching <-chan struct{} // closed once Run watches the folder
 }
 
 // New loads the folder once.
@@ -125,115 +121,23 @@ func New(cfg Config) (*Preview, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Preview{cfg: cfg, layouts: map[string]*poster.Layout{}, subs: map[chan int]struct{}{}, stopped: make(chan struct{}), watching: make(chan struct{})}
-	p.reload()
-	return p, nil
+	cat, err := catalog.New(catalog.Config{Engine: cfg.Engine, Dir: cfg.Dir, Debounce: cfg.Debounce, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return &Preview{cfg: cfg, layouts: cat, stopped: make(chan struct{}), watching: cat.Watching()}, nil
 }
 
-// reload parses the folder again. Layouts that became invalid keep their
-// last good version, so the page can go on showing it beside the errors.
-func (p *Preview) reload() {
-	ls, err := p.cfg.Engine.LoadDir(os.DirFS(p.cfg.Dir))
-	var problems []poster.Problem
-	var ve *poster.ValidationError
-	if errors.As(err, &ve) {
-		problems = ve.Problems
-	} else if err != nil {
-		problems = []poster.Problem{{File: p.cfg.Dir, Message: err.Error()}}
-	}
-	present := map[string]bool{}
-	if ents, err := os.ReadDir(p.cfg.Dir); err == nil {
-		for _, e := range ents {
-			n := e.Name()
-			if ext := filepath.Ext(n); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
-				present[n[:len(n)-len(ext)]] = true
-			}
-		}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for name := range p.layouts {
-		if !present[name] {
-			delete(p.layouts, name)
-		}
-	}
-	for _, l := range ls {
-		p.layouts[l.Name] = l
-	}
-	p.problems = problems
-	p.version++
-	for ch := range p.subs {
-		select {
-		case ch <- p.version:
-		default:
-		}
-	}
-}
-
-// Run watches the folder until ctx ends.
+// Run watches the folder until ctx ends. Layouts that become invalid keep
+// their last good version, so the page can go on showing it beside the
+// errors.
 func (p *Preview) Run(ctx context.Context) error {
 	defer p.stopOnce.Do(func() { close(p.stopped) })
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return fmt.Errorf("preview: watch: %w", err)
-	}
-	defer w.Close()
-	addTree := func(root string) {
-		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				if err := w.Add(path); err != nil {
-					p.cfg.Logger.Warn("cannot watch folder", "dir", path, "err", err)
-				}
-			}
-			return nil
-		})
-	}
-	addTree(p.cfg.Dir)
-	close(p.watching)
-	var timer *time.Timer
-	fire := make(chan struct{}, 1)
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case ev, ok := <-w.Events:
-			if !ok {
-				return nil
-			}
-			// A new folder (or one put back by a rename) needs its own watch.
-			if ev.Has(fsnotify.Create) {
-				if st, err := os.Stat(ev.Name); err == nil && st.IsDir() {
-					addTree(ev.Name)
-				}
-			}
-			if timer == nil {
-				timer = time.AfterFunc(p.cfg.Debounce, func() {
-					select {
-					case fire <- struct{}{}:
-					default:
-					}
-				})
-			} else {
-				timer.Reset(p.cfg.Debounce)
-			}
-		case err, ok := <-w.Errors:
-			if !ok {
-				return nil
-			}
-			p.cfg.Logger.Warn("watch error", "err", err)
-		case <-fire:
-			p.reload()
-			p.cfg.Logger.Info("layouts reloaded", "version", p.Version())
-		}
-	}
+	return p.layouts.Run(ctx)
 }
 
 // Version counts reloads.
-func (p *Preview) Version() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.version
-}
+func (p *Preview) Version() int { return p.layouts.Generation() }
 
 // Handler serves the page and its API at paths relative to where it is
 // mounted.
@@ -273,20 +177,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (p *Preview) listLayouts(w http.ResponseWriter, r *http.Request) {
-	p.mu.Lock()
 	out := struct {
 		Version  int           `json:"version"`
 		Layouts  []layoutJSON  `json:"layouts"`
 		Problems []problemJSON `json:"problems"`
-	}{Version: p.version, Layouts: []layoutJSON{}, Problems: []problemJSON{}}
-	for _, l := range p.layouts {
+	}{Version: p.layouts.Generation(), Layouts: []layoutJSON{}, Problems: []problemJSON{}}
+	for _, l := range p.layouts.Layouts() { // sorted by name
 		out.Layouts = append(out.Layouts, layoutJSON{Name: l.Name, Title: l.Title, Width: l.Width, Height: l.Height, Scale: l.Scale, Sample: l.Sample})
 	}
-	for _, pr := range p.problems {
+	for _, pr := range p.layouts.Problems() {
 		out.Problems = append(out.Problems, problemJSON{File: pr.File, Line: pr.Line, Col: pr.Col, Message: pr.Message, Text: pr.String()})
 	}
-	p.mu.Unlock()
-	sort.Slice(out.Layouts, func(i, j int) bool { return out.Layouts[i].Name < out.Layouts[j].Name })
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -318,9 +219,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // like a /v1/posters request: a ticket before the body is read, a fetch
 // slot while images load, a render slot while it draws and encodes.
 func (p *Preview) render(w http.ResponseWriter, r *http.Request) {
-	p.mu.Lock()
-	l := p.layouts[r.PathValue("name")]
-	p.mu.Unlock()
+	l, _ := p.layouts.Layout(r.PathValue("name"))
 	if l == nil {
 		writeError(w, http.StatusNotFound, "no valid layout named "+strconv.Quote(r.PathValue("name")))
 		return
@@ -514,16 +413,9 @@ func (p *Preview) events(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
-	ch := make(chan int, 1)
-	p.mu.Lock()
-	p.subs[ch] = struct{}{}
-	v := p.version
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		delete(p.subs, ch)
-		p.mu.Unlock()
-	}()
+	ch, unsubscribe := p.layouts.Subscribe()
+	defer unsubscribe()
+	v := p.layouts.Generation()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	fmt.Fprintf(w, "event: hello\ndata: %d\n\n", v)
