@@ -24,7 +24,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/haibao/haibao/catalog"
 	"github.com/haibao/haibao/internal/admission"
 	"github.com/haibao/haibao/internal/cache"
