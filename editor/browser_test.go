@@ -3,8 +3,8 @@ package editor
 import (
 	"context"
 	"fmt"
+	"github.com/haibao/haibao/internal/browsertest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,21 +12,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
-
-// chromium finds Debian's Chromium. Without it the browser tests are
-// skipped on a developer's machine and fail in CI.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (apt-get install -y chromium)")
-	}
-	t.Skip("chromium is not installed")
-	return ""
-}
 
 // Limits for polling: generous, for a busy machine under -race.
 const within = 60 * time.Second
@@ -38,14 +23,7 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T) *browser {
-	exe := chromium(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelAlloc := browsertest.Allocator(t, 1400, 1000)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
 	b := &browser{t: t, ctx: ctx}

@@ -3,8 +3,8 @@ package preview
 import (
 	"context"
 	"fmt"
+	"github.com/haibao/haibao/internal/browsertest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,37 +13,15 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// chromium finds Debian's Chromium. Without it the browser test is skipped
-// on a developer's machine and fails in CI, where .ci/run installs it.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (apt-get install -y chromium)")
-	}
-	t.Skip("chromium is not installed")
-	return ""
-}
-
 // TestBrowserLiveReload drives a real headless Chromium: the page lists the
 // layouts and shows a rendered poster; saving the layout changes the
 // poster without a page reload; a broken save shows the error with its
 // line and keeps the poster; fixing it clears the error.
 func TestBrowserLiveReload(t *testing.T) {
-	exe := chromium(t)
 	dir := copyLayouts(t)
 	_, srv, _ := newPreview(t, dir)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelAlloc := browsertest.Allocator(t, 1400, 1000)
 	defer cancelAlloc()
 	// The first Run starts the browser: its context carries no timeout, or
 	// the timeout would end the browser too.

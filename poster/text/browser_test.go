@@ -4,11 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/haibao/haibao/internal/browsertest"
 	"html"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -58,19 +57,6 @@ func browserCases() []browserCase {
 		browserCase{text: "新款 AirPods 降噪耳机🎧，支持蓝牙5.3，续航长达30小时！扫码立即抢购👇「仅限今日」", size: 22, width: 360},
 		browserCase{text: "用户 محمد علي 邀请你加入我们的跑步小组，一起坚持 30 天", size: 22, width: 300},
 	)
-}
-
-func findChromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (apt-get install -y chromium)")
-	}
-	t.Skip("chromium is not installed")
-	return ""
 }
 
 // browserPage is an HTML page with one block per case, using the embedded
@@ -144,7 +130,6 @@ func TestBrowserLineBreaks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	exe := findChromium(t)
 	cases := browserCases()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -161,13 +146,7 @@ func TestBrowserLineBreaks(t *testing.T) {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 2400),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelAlloc := browsertest.Allocator(t, 1200, 2400)
 	defer cancelAlloc()
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	defer cancelCtx()
