@@ -296,3 +296,23 @@ func TestRoundedBandsMatchWholeMask(t *testing.T) {
 		}
 	}
 }
+
+// TestFillOverMatchesDraw: the fast translucent fill gives image/draw's
+// result to within one level, on every byte value under it.
+func TestFillOverMatchesDraw(t *testing.T) {
+	for _, c := range []color.NRGBA{{255, 255, 255, 224}, {10, 200, 30, 128}, {0, 0, 0, 1}, {255, 0, 0, 255}} {
+		a := image.NewRGBA(image.Rect(0, 0, 256, 4))
+		for i := range a.Pix {
+			a.Pix[i] = uint8(i / 4 % 256)
+		}
+		b := image.NewRGBA(a.Rect)
+		copy(b.Pix, a.Pix)
+		fillOver(a, image.Rect(0, 0, 256, 4), c)
+		draw.Draw(b, b.Rect, image.NewUniform(c), image.Point{}, draw.Over)
+		for i := range a.Pix {
+			if d := int(a.Pix[i]) - int(b.Pix[i]); d > 1 || d < -1 {
+				t.Fatalf("colour %v, byte %d: %d, image/draw %d", c, i, a.Pix[i], b.Pix[i])
+			}
+		}
+	}
+}
