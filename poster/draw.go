@@ -31,8 +31,8 @@ func (e *Engine) Draw(ctx context.Context, d *Doc) (res *Result, err error) {
 			res, err = nil, &PanicError{Element: "(draw)", Value: r, Stack: debug.Stack()}
 		}
 	}()
-	e.drawBackground(dst, d, dirty)
-	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, Flatten: d.layout.m.flatten, release: release}
+	opaque := e.drawBackground(dst, d, dirty)
+	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, Flatten: d.layout.m.flatten, release: release, opaqueBase: opaque}
 	for i := range d.items {
 		it := &d.items[i]
 		if it.hidden {
@@ -186,11 +186,12 @@ func toRGBA(img image.Image) *image.RGBA {
 	return out
 }
 
-func (e *Engine) drawBackground(dst *image.RGBA, d *Doc, dirty bool) {
+// drawBackground paints the canvas's background and reports whether it
+// left no pixel translucent (elements drawn over it cannot make one so).
+func (e *Engine) drawBackground(dst *image.RGBA, d *Doc, dirty bool) (opaque bool) {
 	b := dst.Bounds()
 	bg := d.bg
 	var fitted image.Image
-	opaque := false
 	if bg.img != nil {
 		fitted, opaque = e.fit(d.layout, bg.img, bg.src, b.Dx(), b.Dy(), d.layout.m.bg.image.fit)
 		opaque = opaque && fitted.Bounds().Size() == b.Size()
@@ -200,7 +201,7 @@ func (e *Engine) drawBackground(dst *image.RGBA, d *Doc, dirty bool) {
 		// cheaper than compositing a megapixel, and a reused canvas
 		// need not be cleared first.
 		draw.Draw(dst, b, fitted, fitted.Bounds().Min, draw.Src)
-		return
+		return true
 	}
 	if dirty {
 		clear(dst.Pix)
@@ -214,4 +215,12 @@ func (e *Engine) drawBackground(dst *image.RGBA, d *Doc, dirty bool) {
 	if fitted != nil {
 		draw.Draw(dst, b, fitted, fitted.Bounds().Min, draw.Over)
 	}
+	opaque = bg.fill.A == 255
+	if bg.grad != nil {
+		opaque = true
+		for _, st := range bg.grad {
+			opaque = opaque && st.c.A == 255
+		}
+	}
+	return opaque
 }

@@ -109,6 +109,9 @@ type Result struct {
 	Flatten color.NRGBA
 
 	release func()
+	// opaqueBase says the background left no pixel translucent, so lint
+	// need not scan the canvas for transparency.
+	opaqueBase bool
 }
 
 // Release hands the image buffer back for reuse by later renders. The

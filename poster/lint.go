@@ -134,7 +134,7 @@ func (e *Engine) Lint(d *Doc, res *Result, opt LintOptions) []Finding {
 			jpegQ = DefaultQuality
 		}
 	}
-	if !res.Image.Opaque() {
+	if !res.opaqueBase && !res.Image.Opaque() {
 		c := d.layout.m.flatten
 		add(nil, RuleTransparent, SeverityWarning, "the canvas has transparent areas; JPEG output flattens them onto #%02x%02x%02x (set canvas flatten to choose the colour)", c.R, c.G, c.B)
 	}
@@ -327,7 +327,9 @@ func codeContrast(dst *image.RGBA, r image.Rectangle, code image.Image, transpar
 	if r.Empty() {
 		return codeStats{}
 	}
-	fitted := picture.Fitted(code, r.Dx(), r.Dy(), picture.FitContain)
+	// As Draw fits it; read through the concrete type, since a poster's
+	// every render is linted and At would allocate a colour per pixel.
+	fitted := toRGBA(picture.Fitted(code, r.Dx(), r.Dy(), picture.FitContain))
 	fb := fitted.Bounds()
 	// Tell lines from ground: in a transparent code the lines are what is
 	// opaque; in an opaque one, what is darker than the middle of its
@@ -336,7 +338,7 @@ func codeContrast(dst *image.RGBA, r image.Rectangle, code image.Image, transpar
 	if !transparent {
 		for y := fb.Min.Y; y < fb.Max.Y; y++ {
 			for x := fb.Min.X; x < fb.Max.X; x++ {
-				l := luminance(fitted.At(x, y))
+				l := luminance(fitted.RGBAAt(x, y))
 				lo, hi = min(lo, l), max(hi, l)
 			}
 		}
@@ -350,14 +352,14 @@ func codeContrast(dst *image.RGBA, r image.Rectangle, code image.Image, transpar
 	var sumLuma, sumLuma2 float64
 	for y := 0; y < r.Dy(); y++ {
 		for x := 0; x < r.Dx(); x++ {
-			c := fitted.At(fb.Min.X+x, fb.Min.Y+y)
-			_, _, _, a := c.RGBA()
-			if a < 0x8000 && !transparent {
+			c := fitted.RGBAAt(fb.Min.X+x, fb.Min.Y+y)
+			a := c.A
+			if a < 0x80 && !transparent {
 				continue // outside the code, in a contain fit's bands
 			}
 			// How much of the pixel is line; resampled edges are partly
 			// both and are left out, or they would read as noise.
-			cover := float64(a) / 0xffff
+			cover := float64(a) / 0xff
 			if !transparent {
 				cover = (hi - luminance(c)) / (hi - lo)
 			}
@@ -392,18 +394,25 @@ func codeContrast(dst *image.RGBA, r image.Rectangle, code image.Image, transpar
 
 // luminance is WCAG's relative luminance of c composited onto white (what
 // a transparent pixel shows once flattened).
-func luminance(c color.Color) float64 {
-	r, g, b, a := c.RGBA()
-	white := 0xffff - a
-	lin := func(v uint32) float64 {
-		s := float64(v+white) / 0xffff
-		if s <= 0.04045 {
-			return s / 12.92
-		}
-		return math.Pow((s+0.055)/1.055, 2.4)
-	}
-	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+func luminance(c color.RGBA) float64 {
+	// 8 bits a channel are all a poster has; the table spares a Pow per
+	// channel per pixel on every render the service lints.
+	white := 255 - uint32(c.A)
+	return 0.2126*srgbLinear[uint32(c.R)+white] + 0.7152*srgbLinear[uint32(c.G)+white] + 0.0722*srgbLinear[uint32(c.B)+white]
 }
+
+// srgbLinear maps an 8-bit sRGB value to linear light (read only).
+var srgbLinear = func() (t [256]float64) {
+	for i := range t {
+		s := float64(i) / 255
+		if s <= 0.04045 {
+			t[i] = s / 12.92
+		} else {
+			t[i] = math.Pow((s+0.055)/1.055, 2.4)
+		}
+	}
+	return t
+}()
 
 // luma is the Rec. 601 luma (0–255) of c composited onto white.
 func luma(c color.RGBA) float64 {
