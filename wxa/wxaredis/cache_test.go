@@ -260,6 +260,7 @@ func TestClientsShareCodesAndCooldown(t *testing.T) {
 	if st.CodeCalls["getUnlimited"] != 12 || st.StableTokenCalls != 1 {
 		t.Fatalf("fake saw %d getUnlimited calls and %d token calls for 12 unique codes on 3 instances; want 12 and 1", st.CodeCalls["getUnlimited"], st.StableTokenCalls)
 	}
+	earlyInMinute()
 	fake.SetFaults(wxatest.Faults{ErrCode: 45009, Count: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
