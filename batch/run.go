@@ -3,10 +3,7 @@ package batch
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 
@@ -309,9 +306,7 @@ func (r *runner) draw(ctx context.Context, doc *poster.Doc) (*bytes.Buffer, erro
 // digest names the encoded bytes: the document's key names its pixels,
 // the format and quality how they are encoded.
 func (r *runner) digest(doc *poster.Doc) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%d", doc.Key(), r.cfg.Format, r.cfg.Quality)
-	return hex.EncodeToString(h.Sum(nil))
+	return poster.OutputKey(doc, poster.EncodeOptions{Format: r.cfg.Format, Quality: r.cfg.Quality})
 }
 
 // shortVersion keeps keys readable; 16 hex digits do not collide among

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/haibao/haibao/poster"
@@ -23,14 +22,4 @@ func (r renderRequest) checkEncoding() error {
 func (r renderRequest) encodeOptions(f poster.Format) poster.EncodeOptions {
 	sub, _ := poster.ParseSubsampling(r.Subsampling)
 	return poster.EncodeOptions{Format: f, Quality: r.Quality, Subsampling: sub, Effort: r.Effort, Lossless: r.Lossless}
-}
-
-// encodingKey is the part of the ETag that the encoder settings decide.
-func (r renderRequest) encodingKey(f poster.Format) string {
-	o := r.encodeOptions(f)
-	effort := poster.DefaultEffort
-	if o.Effort != nil {
-		effort = *o.Effort
-	}
-	return fmt.Sprintf("%s/%d/%t", o.Subsampling, effort, o.Lossless)
 }

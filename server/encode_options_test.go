@@ -2,8 +2,6 @@ package server
 
 import (
 	"testing"
-
-	"github.com/haibao/haibao/poster"
 )
 
 func TestCheckEncoding(t *testing.T) {
@@ -30,27 +28,5 @@ func TestCheckEncoding(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
 		}
-	}
-}
-
-// Requests that encode differently must not share an ETag or a cache entry.
-func TestEncodingKeyDiffers(t *testing.T) {
-	def, four := poster.DefaultEffort, 4
-	keys := map[string]string{}
-	for name, req := range map[string]renderRequest{
-		"default":  {},
-		"444":      {Subsampling: "444"},
-		"effort 4": {Effort: &four},
-		"lossless": {Lossless: true},
-	} {
-		k := req.encodingKey(poster.WebP)
-		if other, ok := keys[k]; ok {
-			t.Errorf("%s and %s share the key %q", name, other, k)
-		}
-		keys[k] = name
-	}
-	// Spelling the default out is the same poster.
-	if a, b := (renderRequest{}).encodingKey(poster.WebP), (renderRequest{Effort: &def, Subsampling: "420"}).encodingKey(poster.WebP); a != b {
-		t.Errorf("explicit defaults change the key: %q vs %q", a, b)
 	}
 }

@@ -1,22 +1,12 @@
 package server
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"strconv"
 	"strings"
-
-	"github.com/haibao/haibao/poster"
 )
 
-// etagOf names the exact bytes of an answer: the bound document's key
-// (layout version, engine version, every resolved value, scale) plus how
-// it is encoded.
-func etagOf(docKey string, f poster.Format, quality int, encoding string) string {
-	h := sha256.New()
-	h.Write([]byte(docKey + "\x00" + f.String() + "\x00" + strconv.Itoa(quality) + "\x00" + encoding))
-	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
-}
+// etagOf is the ETag of an answer: the first half of its output key
+// (poster.OutputKey), which names the exact bytes.
+func etagOf(outputKey string) string { return `"` + outputKey[:32] + `"` }
 
 // ifNoneMatch reports whether the If-None-Match header names etag (weak
 // validators compare equal, as RFC 9110 asks for this header). "*" matches

@@ -108,7 +108,8 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 		abort(c, err)
 		return
 	}
-	etag := etagOf(doc.Key(), f, req.Quality, req.encodingKey(f))
+	opt := req.encodeOptions(f)
+	etag := etagOf(poster.OutputKey(doc, opt))
 	if ifNoneMatch(c.GetHeader("If-None-Match"), etag) {
 		c.Header("ETag", etag)
 		c.Header("Cache-Control", cacheControl)
@@ -124,7 +125,7 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 		m, err = s.cache.Do(ctx, etag, func(ctx context.Context) (made, error) {
 			ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 			defer cancel()
-			return s.make(ctx, doc, req.encodeOptions(f))
+			return s.make(ctx, doc, opt)
 		})
 	}
 	if err != nil {
