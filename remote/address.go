@@ -52,8 +52,9 @@ func dialContext(d *net.Dialer) func(ctx context.Context, network, addr string) 
 }
 
 // checkURL refuses URLs that are not plain http(s) or whose host is outside
-// the allowlist; allowed reports whether the host is on it.
-func checkURL(u *url.URL, allowHosts []string) (allowed bool, err error) {
+// the allowlist; allowed reports whether the host is on it. listName
+// names the allowlist in the refusal.
+func checkURL(u *url.URL, allowHosts []string, listName string) (allowed bool, err error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return false, fail(ErrSchemeNotAllowed, "only http and https are fetched")
 	}
@@ -73,5 +74,5 @@ func checkURL(u *url.URL, allowHosts []string) (allowed bool, err error) {
 			return true, nil
 		}
 	}
-	return false, fail(ErrAddressNotAllowed, "host is not in the allowed image hosts")
+	return false, fail(ErrAddressNotAllowed, "host is not in the allowed "+listName)
 }

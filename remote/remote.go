@@ -36,6 +36,9 @@ type Loader struct {
 }
 
 // New builds a loader.
+// imageHosts names HAIBAO_IMAGE_HOSTS in refusals.
+const imageHosts = "image hosts"
+
 func New(cfg Config) (*Loader, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -65,7 +68,7 @@ func New(cfg Config) (*Loader, error) {
 			if len(via) > cfg.MaxRedirects {
 				return fail(ErrFetchFailed, "too many redirects")
 			}
-			allowed, err := checkURL(req.URL, cfg.AllowHosts)
+			allowed, err := checkURL(req.URL, cfg.AllowHosts, imageHosts)
 			if err != nil {
 				return err
 			}
@@ -87,7 +90,7 @@ func (l *Loader) LoadImage(ctx context.Context, rawURL string) (image.Image, err
 	if err != nil {
 		return nil, fail(ErrBadURL, "")
 	}
-	allowed, err := checkURL(u, l.cfg.AllowHosts)
+	allowed, err := checkURL(u, l.cfg.AllowHosts, imageHosts)
 	if err != nil {
 		return nil, err
 	}
