@@ -221,7 +221,7 @@ func (r *runner) render(ctx context.Context, row rows.Row) Result {
 		return failed(row.N, problems(err)...)
 	}
 	digest := r.digest(doc)
-	key := storage.PosterKey(l.Name, shortVersion(l.Version()), digest, r.cfg.Format.Ext())
+	key := storage.PosterKey(l.Name, l.Version(), digest, r.cfg.Format.Ext())
 	named := r.cfg.Name != nil
 	if named {
 		k, field, err := r.cfg.Name.Key(row.Data, r.cfg.Format.Ext())
@@ -307,15 +307,6 @@ func (r *runner) draw(ctx context.Context, doc *poster.Doc) (*bytes.Buffer, erro
 // the format and quality how they are encoded.
 func (r *runner) digest(doc *poster.Doc) string {
 	return poster.OutputKey(doc, poster.EncodeOptions{Format: r.cfg.Format, Quality: r.cfg.Quality})
-}
-
-// shortVersion keeps keys readable; 16 hex digits do not collide among
-// one layout's versions.
-func shortVersion(v string) string {
-	if len(v) > 16 {
-		return v[:16]
-	}
-	return v
 }
 
 // problems turns an error into the errors file's lines: every bad field

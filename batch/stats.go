@@ -15,9 +15,15 @@ type Stats struct {
 	// Total is the number of rows, once known (a counting pass runs beside
 	// the render); 0 means not known yet.
 	Total atomic.Int64
+	// OnRow, when set, is called as each row finishes, from the run's
+	// goroutines: metrics count rows as they go rather than at the end.
+	OnRow func(Status)
 }
 
 func (s *Stats) count(st Status) {
+	if s.OnRow != nil {
+		s.OnRow(st)
+	}
 	switch st {
 	case Stored:
 		s.Stored.Add(1)

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -8,6 +9,13 @@ import (
 	"github.com/haibao/haibao/batch"
 	"github.com/haibao/haibao/poster"
 )
+
+// Observer counts what jobs do, for metrics.
+type Observer interface {
+	Row(result batch.Status) // a row finished: stored, existing or failed
+	JobEnded(status Status)  // done, failed or cancelled
+	Queued(n int)            // jobs now queued or running
+}
 
 // Layouts finds a layout by name.
 type Layouts func(name string) (*poster.Layout, bool)
@@ -17,7 +25,14 @@ type Config struct {
 	Dir     string // where jobs are kept; required
 	Engine  *poster.Engine
 	Layouts Layouts
-	Sink    batch.Sink
+	// Sink is where posters go; nil refuses new jobs (the service has no
+	// storage configured) but still serves the ones on disk.
+	Sink batch.Sink
+	// Observer, when set, is told of every row and every job's end.
+	Observer Observer
+	// Bulk marks a job's context so the work it causes (WeChat codes)
+	// draws from the bulk budget; nil leaves the context as it is.
+	Bulk func(context.Context) context.Context
 
 	MaxBody     int64 // bytes of a POST (inline rows or an upload); default 32 MiB
 	MaxQueued   int   // jobs waiting or running; default 64
@@ -41,8 +56,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Dir == "":
 		return fmt.Errorf("jobs: Dir is required")
-	case c.Engine == nil || c.Layouts == nil || c.Sink == nil:
-		return fmt.Errorf("jobs: Engine, Layouts and Sink are required")
+	case c.Engine == nil || c.Layouts == nil:
+		return fmt.Errorf("jobs: Engine and Layouts are required")
 	case c.MaxBody < 0 || c.MaxQueued < 0 || c.Retries < 0 || c.Backoff < 0:
 		return fmt.Errorf("jobs: limits must not be negative")
 	case c.WebhookSecret != "" && len(c.WebhookSecret) < 16:
@@ -67,5 +82,17 @@ func (c Config) withDefaults() Config {
 	if c.Backoff == 0 {
 		c.Backoff = time.Second
 	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
+	}
+	if c.Bulk == nil {
+		c.Bulk = func(ctx context.Context) context.Context { return ctx }
+	}
 	return c
 }
+
+type nopObserver struct{}
+
+func (nopObserver) Row(batch.Status) {}
+func (nopObserver) JobEnded(Status)  {}
+func (nopObserver) Queued(int)       {}

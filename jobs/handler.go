@@ -103,6 +103,10 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if m.cfg.Sink == nil {
+		writeError(w, http.StatusBadRequest, "storage_not_configured", "jobs store their posters: set HAIBAO_STORAGE_URL to a folder or s3://bucket/prefix")
+		return
+	}
 	st, status, msg := m.check(req)
 	if status != 0 {
 		code := "bad_request"
@@ -171,6 +175,11 @@ func (m *Manager) bodyError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("body is over %d bytes", m.cfg.MaxBody))
 		return
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestTimeout, "body_timeout", "the upload did not arrive in time")
+		return
+	}
 	writeError(w, http.StatusBadRequest, "bad_request", "malformed body: "+err.Error())
 }
 
@@ -235,7 +244,7 @@ func (m *Manager) file(name, ct string) http.HandlerFunc {
 			return
 		}
 		if st := j.snapshot(); !st.Status.final() {
-			writeError(w, http.StatusConflict, "not_finished", "the job is "+string(st.Status))
+			writeError(w, http.StatusConflict, "job_not_finished", "the job is "+string(st.Status))
 			return
 		}
 		f, err := os.Open(filepath.Join(m.jobDir(j.snapshot().ID), name))

@@ -101,6 +101,7 @@ func New(cfg Config, logger *slog.Logger) (*Manager, error) {
 		m.queue <- j
 		logger.Info("resuming job", "job", j.state.ID)
 	}
+	cfg.Observer.Queued(m.active)
 	m.wg.Add(1)
 	go m.work()
 	return m, nil
@@ -123,6 +124,7 @@ func (m *Manager) work() {
 			m.run(j)
 			m.mu.Lock()
 			m.active--
+			m.cfg.Observer.Queued(m.active)
 			m.mu.Unlock()
 		}
 	}
@@ -147,6 +149,7 @@ func (m *Manager) add(st State) error {
 	j := &job{state: st}
 	m.jobs[st.ID] = j
 	m.active++
+	m.cfg.Observer.Queued(m.active)
 	m.queue <- j // cannot block: active bounds the queue
 	return nil
 }
@@ -171,6 +174,7 @@ func (m *Manager) cancel(id string) (State, bool) {
 	case j.state.Status == Queued:
 		j.state.Status, j.state.Finished = Cancelled, time.Now().UTC()
 		m.persist(j.state)
+		m.cfg.Observer.JobEnded(Cancelled)
 	}
 	j.mu.Unlock()
 	return j.snapshot(), true
@@ -184,13 +188,13 @@ func (m *Manager) run(j *job) {
 	}
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	defer cancel(nil)
-	j.cancel, j.stats = cancel, &batch.Stats{}
+	j.cancel, j.stats = cancel, &batch.Stats{OnRow: m.cfg.Observer.Row}
 	j.state.Status = Running
 	st := j.state
 	j.mu.Unlock()
 	m.persist(st)
 
-	sum, err := m.execute(ctx, st, j.stats)
+	sum, err := m.execute(m.cfg.Bulk(ctx), st, j.stats)
 
 	cause := context.Cause(ctx)
 	if errors.Is(cause, errShutdown) {
@@ -211,6 +215,7 @@ func (m *Manager) run(j *job) {
 	st = j.state
 	j.mu.Unlock()
 	m.persist(st)
+	m.cfg.Observer.JobEnded(st.Status)
 	m.log.Info("job ended", "job", st.ID, "status", st.Status, "stored", sum.Stored, "existing", sum.Existing, "failed", sum.Failed)
 	if st.Webhook != "" {
 		if err := m.notify(m.ctx, st); err != nil {

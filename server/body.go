@@ -66,6 +66,10 @@ type renderRequest struct {
 	Subsampling string // JPEG: 420 (default) or 444
 	Effort      *int   // WebP: 0–6, default poster.DefaultEffort
 	Lossless    bool   // WebP: lossless
+
+	// URL asks for the poster to be stored and its URL answered
+	// ("response": "url") instead of its bytes.
+	URL bool
 }
 
 const bodyShape = `body must be JSON like {"data": {...}, "format": "png"}`
@@ -135,6 +139,14 @@ func (s *Server) parseRenderRequest(body []byte) (renderRequest, error) {
 		case "lossless":
 			if req.Lossless, ok = val.(bool); !ok {
 				return req, newError(http.StatusBadRequest, CodeInvalidData, "lossless must be true or false")
+			}
+		case "response":
+			switch val {
+			case "image":
+			case "url":
+				req.URL = true
+			default:
+				return req, newError(http.StatusBadRequest, CodeInvalidData, "response must be \"image\" (the poster's bytes, the default) or \"url\" (stored, and its URL answered)")
 			}
 		default:
 			return req, newError(http.StatusBadRequest, CodeBadRequest, "%s: unknown field %q", bodyShape, k)

@@ -34,11 +34,15 @@ const (
 	CodeInternal        = "internal"
 	CodeUnscannable     = "unscannable_code"
 	CodeVersionGone     = "layout_version_gone"
+	CodeNoStorage       = "storage_not_configured"
+	CodeStorage         = "storage_unavailable"
+	CodeJobNotFinished  = "job_not_finished"
 )
 
 // ErrorCodes lists every code the service answers with.
 var ErrorCodes = []string{CodeBadRequest, CodeInvalidData, CodeUnauthorized, CodeForbidden, CodeLayoutNotFound, CodeNotFound,
-	CodeBodyTimeout, CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal, CodeUnscannable, CodeVersionGone}
+	CodeBodyTimeout, CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal, CodeUnscannable, CodeVersionGone,
+	CodeNoStorage, CodeStorage, CodeJobNotFinished}
 
 // StatusClientClosed is logged for a request whose client went away before
 // the answer was ready (nginx's convention); nobody receives it.

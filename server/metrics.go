@@ -22,6 +22,7 @@ type Metrics struct {
 	buildInfo     *prometheus.GaugeVec
 	lintFindings  *prometheus.CounterVec
 	missingGlyphs *prometheus.CounterVec
+	jobMetrics
 }
 
 // NewMetrics registers the metrics on a fresh registry, with Go and process
@@ -60,6 +61,7 @@ func NewMetrics() *Metrics {
 	}
 	m.reg.MustRegister(m.buildInfo, m.lintFindings, m.missingGlyphs, m.requests, m.renderSeconds, m.wechatCalls, m.codeCache, m.outputCache, m.tokens,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	m.jobMetrics = newJobMetrics(m.reg)
 	return m
 }
 

@@ -109,7 +109,14 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 		return
 	}
 	opt := req.encodeOptions(f)
-	etag := etagOf(poster.OutputKey(doc, opt))
+	outputKey := poster.OutputKey(doc, opt)
+	if req.URL {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		s.respondURL(c, ctx, doc, opt, outputKey)
+		return
+	}
+	etag := etagOf(outputKey)
 	if ifNoneMatch(c.GetHeader("If-None-Match"), etag) {
 		c.Header("ETag", etag)
 		c.Header("Cache-Control", cacheControl)

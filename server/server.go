@@ -13,6 +13,7 @@ import (
 	"github.com/haibao/haibao/internal/admission"
 	"github.com/haibao/haibao/internal/cache"
 	"github.com/haibao/haibao/poster"
+	"github.com/haibao/haibao/storage"
 	"github.com/haibao/haibao/wxa"
 )
 
@@ -29,6 +30,11 @@ type Deps struct {
 	// ClusterMode, when set, says whether WeChat state is shared through
 	// Redis ("cluster") or the instance fell back to its own ("local").
 	ClusterMode func() string
+	// Storage, when set, keeps posters asked for with "response": "url".
+	Storage Store
+	// Jobs, when set, serves /v1/jobs (jobs.Manager.Handler); the service
+	// puts its key check and admission in front.
+	Jobs http.Handler
 }
 
 // Server handles the HTTP API.
@@ -49,6 +55,9 @@ type Server struct {
 
 	cache  *cache.Cache[string, made]
 	router *gin.Engine
+
+	storage Store
+	stored  *cache.Cache[string, storage.Object] // keys known stored, and uploads in flight
 }
 
 // New builds the service.
@@ -70,6 +79,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		layouts:     d.Catalog,
 		cache:       newOutputCache(cfg.OutputCacheBytes),
 		clusterMode: d.ClusterMode,
+		storage:     d.Storage,
+		stored:      cache.New[string, storage.Object](storedCacheBytes, storedSize, cache.Options{TTL: storedTTL}),
 	}
 	if d.ClusterMode != nil {
 		d.Metrics.watchClusterMode(d.ClusterMode)
@@ -100,6 +111,14 @@ func New(cfg Config, d Deps) (*Server, error) {
 	r.POST("/v1/posters/:layout", s.requireKey, s.admit, s.postPoster)
 	r.GET("/v1/posters/:file", s.admit, s.getSignedPoster)
 	r.GET("/v1/codes", s.requireKey, s.admit, s.getCode)
+	if d.Jobs != nil {
+		jobs := gin.WrapH(d.Jobs)
+		r.POST("/v1/jobs", s.requireKey, s.admit, s.uploadDeadline, jobs)
+		r.GET("/v1/jobs/:id", s.requireKey, jobs)
+		r.DELETE("/v1/jobs/:id", s.requireKey, jobs)
+		r.GET("/v1/jobs/:id/manifest", s.requireKey, jobs)
+		r.GET("/v1/jobs/:id/errors", s.requireKey, jobs)
+	}
 	r.GET("/v1/layouts", s.listLayouts)
 	r.GET("/v1/layouts/:layout/schema", s.layoutSchema)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })

@@ -69,6 +69,10 @@ type harnessOptions struct {
 	codes      poster.CodeSource  // instead of the WeChat client
 	wechatURL  string             // instead of the fake WeChat
 	extra      map[string]string  // more layouts, by file name, beside the samples
+	storage    Store
+	// jobs, when set, builds the /v1/jobs handler from the engine, the
+	// layouts and the metrics.
+	jobs func(*poster.Engine, []*poster.Layout, *Metrics) http.Handler
 }
 
 func newHarnessWith(t *testing.T, o harnessOptions) *harness {
@@ -119,8 +123,12 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	if o.set != nil {
 		o.set(&cfg)
 	}
-	srv, err := New(cfg, Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics,
-		Logger: slog.New(slog.NewJSONHandler(lockedWriter{mu, logs}, nil))})
+	d := Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Storage: o.storage,
+		Logger: slog.New(slog.NewJSONHandler(lockedWriter{mu, logs}, nil))}
+	if o.jobs != nil {
+		d.Jobs = o.jobs(engine, ls, metrics)
+	}
+	srv, err := New(cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,7 +646,8 @@ func TestLayoutsHealthMetrics(t *testing.T) {
 // TestOpenAPIMatchesRoutes checks every route is described and the error
 // codes listed are the ones the service uses.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	h := newHarness(t, nil)
+	store, _ := newStore(t)
+	h := newHarnessWith(t, harnessOptions{storage: store, jobs: jobsWith(t, store)})
 	var doc struct {
 		Paths      map[string]map[string]any `yaml:"paths"`
 		Components struct {

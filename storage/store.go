@@ -69,8 +69,13 @@ func CheckKey(key string) error {
 
 // PosterKey is the content-addressed key of a poster: the layout's name
 // and version keep campaigns apart and make old designs easy to expire;
-// digest names the exact bytes, so the same poster is stored once.
+// digest names the exact bytes, so the same poster is stored once. The
+// version is cut to 16 characters to keep keys readable: that many hex
+// digits do not collide among one layout's versions.
 func PosterKey(layout, version, digest, ext string) string {
+	if len(version) > 16 {
+		version = version[:16]
+	}
 	return path.Join("posters", layout, version, digest+"."+ext)
 }
 
