@@ -4,10 +4,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/haibao/haibao/catalog"
 	"log/slog"
 	"net"
 	"os"
+	"time"
+
+	"github.com/haibao/haibao/catalog"
+	"github.com/haibao/haibao/jobs"
+	"github.com/haibao/haibao/storage"
+	"github.com/haibao/haibao/wxa"
 
 	"github.com/haibao/haibao/internal/wxcode"
 	"github.com/haibao/haibao/poster"
@@ -114,6 +119,11 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if store != nil {
 		deps.ClusterMode = func() string { return store.Mode().String() }
 	}
+	mgr, err := openJobs(cfg, engine, layouts, metrics, log, &deps)
+	if err != nil {
+		return fail(sio, err)
+	}
+	defer mgr.Close() // a running job stops where it is and resumes at the next start
 	srv, err := server.New(cfg.Server, deps)
 	if err != nil {
 		return fail(sio, err)
@@ -147,4 +157,31 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	}
 	log.Info("stopped; requests in flight were finished")
 	return exitOK
+}
+
+// openJobs opens the poster storage (when configured) and the jobs folder,
+// resuming the jobs a previous run left unfinished, and puts both in deps.
+func openJobs(cfg serveConfig, engine *poster.Engine, layouts *catalog.Catalog, metrics *server.Metrics, log *slog.Logger, deps *server.Deps) (*jobs.Manager, error) {
+	jcfg := jobs.Config{
+		Dir: cfg.Jobs.Dir, Engine: engine, Observer: metrics.Jobs(),
+		Layouts:       layouts.Layout,
+		WebhookSecret: cfg.Jobs.WebhookSecret,
+		WebhookClient: remote.NewClient(cfg.Jobs.WebhookHosts, "webhook hosts", 30*time.Second),
+		// Codes for jobs come from the bulk budget, never starving live requests.
+		Bulk: func(ctx context.Context) context.Context { return wxa.WithClass(ctx, wxa.ClassBulk) },
+	}
+	if cfg.Storage.URL != "" {
+		st, err := storage.Open(cfg.Storage)
+		if err != nil {
+			return nil, err
+		}
+		deps.Storage, jcfg.Sink = st, st
+		log.Info("posters stored", "in", st.String())
+	}
+	mgr, err := jobs.New(jcfg, log)
+	if err != nil {
+		return nil, err
+	}
+	deps.Jobs = mgr.Handler()
+	return mgr, nil
 }

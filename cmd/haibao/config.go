@@ -309,6 +309,32 @@ type serveConfig struct {
 	// (HAIBAO_LAYOUT_VERSIONS_MB).
 	VersionsDir   string
 	VersionsBytes int64
+	// Storage keeps posters asked for by URL and those of jobs
+	// (HAIBAO_STORAGE_URL and friends); its URL is empty when not set.
+	Storage storage.Config
+	Jobs    jobsConfig
+}
+
+// jobsConfig is where batch jobs of the service live and how their ends
+// are announced.
+type jobsConfig struct {
+	Dir           string   // HAIBAO_JOBS_DIR: each job's input, state, manifest and errors
+	WebhookSecret string   // HAIBAO_WEBHOOK_SECRET: signs webhook bodies; webhooks are refused without it
+	WebhookHosts  []string // HAIBAO_WEBHOOK_HOSTS: when set, the only hosts webhooks go to (private addresses allowed)
+}
+
+// minWebhookSecret keeps a signing secret out of guessing range.
+const minWebhookSecret = 16
+
+// Validate checks the jobs settings; the secret is never echoed.
+func (c jobsConfig) Validate() error {
+	if c.Dir == "" {
+		return errors.New("HAIBAO_JOBS_DIR must not be empty")
+	}
+	if c.WebhookSecret != "" && len(c.WebhookSecret) < minWebhookSecret {
+		return fmt.Errorf("HAIBAO_WEBHOOK_SECRET must be at least %d characters", minWebhookSecret)
+	}
+	return nil
 }
 
 // readServeConfig reads the service's settings; the caller applies flags
@@ -316,7 +342,8 @@ type serveConfig struct {
 // zero take those packages' documented defaults.
 func readServeConfig(getenv func(string) string) (serveConfig, error) {
 	c := serveConfig{Addr: "127.0.0.1:8080", HTTP: defaultHTTPConfig(), Server: server.DefaultConfig(),
-		VersionsDir: filepath.Join(filepath.Dir(defaultCodeCacheDir()), "layout-versions"), VersionsBytes: catalog.DefaultArchiveBytes}
+		VersionsDir: filepath.Join(filepath.Dir(defaultCodeCacheDir()), "layout-versions"), VersionsBytes: catalog.DefaultArchiveBytes,
+		Storage: readStorageConfig(getenv), Jobs: jobsConfig{Dir: filepath.Join(filepath.Dir(defaultCodeCacheDir()), "jobs")}}
 	e := &env{getenv: getenv}
 	e.str("HAIBAO_ADDR", &c.Addr)
 	e.str("HAIBAO_LAYOUTS", &c.Layouts)
@@ -344,6 +371,9 @@ func readServeConfig(getenv func(string) string) (serveConfig, error) {
 	e.duration("HAIBAO_BODY_TIMEOUT", &c.HTTP.BodyTimeout)
 	c.Server.BodyTimeout = c.HTTP.BodyTimeout // one deadline for a body, however it is watched
 	e.list("HAIBAO_IMAGE_HOSTS", &c.Remote.AllowHosts)
+	e.str("HAIBAO_JOBS_DIR", &c.Jobs.Dir)
+	e.str("HAIBAO_WEBHOOK_SECRET", &c.Jobs.WebhookSecret)
+	e.list("HAIBAO_WEBHOOK_HOSTS", &c.Jobs.WebhookHosts)
 	var err error
 	if c.Server.SigningKeys, err = signurl.ParseKeys(getenv("HAIBAO_SIGNING_KEYS")); err != nil && e.err == nil {
 		// The keys themselves are never echoed.
@@ -368,6 +398,14 @@ func (c serveConfig) Validate() error {
 		return err
 	}
 	if err := c.Server.Validate(); err != nil {
+		return err
+	}
+	if c.Storage.URL != "" {
+		if err := c.Storage.Validate(); err != nil {
+			return err
+		}
+	}
+	if err := c.Jobs.Validate(); err != nil {
 		return err
 	}
 	return c.WeChat.Validate()
