@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"github.com/redis/go-redis/v9"
 	"context"
 	"fmt"
 	"net/http"
@@ -28,6 +29,10 @@ type Config struct {
 	// Sink is where posters go; nil refuses new jobs (the service has no
 	// storage configured) but still serves the ones on disk.
 	Sink batch.Sink
+	// Redis, when set, keeps jobs (state, input, queue) in Redis, so any
+	// instance answers for any job and runs queued ones, and a job whose
+	// instance died resumes elsewhere. Dir then holds working copies only.
+	Redis redis.UniversalClient
 	// Observer, when set, is told of every row and every job's end.
 	Observer Observer
 	// Bulk marks a job's context so the work it causes (WeChat codes)

@@ -119,7 +119,8 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 	st.Input = input
 	dir := m.jobDir(st.ID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", "cannot keep the job")
+		m.log.Error("job folder not made", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "jobs_unavailable", "jobs cannot be kept right now; retry shortly")
 		return
 	}
 	err := atomicfile.Write(filepath.Join(dir, input), 0o644, func(f io.Writer) error {
@@ -152,13 +153,13 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 		m.bodyError(w, err)
 		return
 	}
-	if err := m.add(st); err != nil {
+	if err := m.add(r.Context(), st); err != nil {
 		os.RemoveAll(dir)
 		if errors.Is(err, errQueueFull) {
 			writeError(w, http.StatusTooManyRequests, "overloaded", "too many jobs queued; try again later")
 			return
 		}
-		writeError(w, http.StatusInternalServerError, "internal", "cannot keep the job")
+		m.unavailable(w, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/jobs/"+st.ID)
@@ -217,38 +218,64 @@ func (m *Manager) check(req request) (State, int, string) {
 		Webhook: req.Webhook, Status: Queued, Created: time.Now().UTC()}, 0, ""
 }
 
+// unavailable answers a failure of the job store (a full disk, Redis
+// gone); the cause goes to the log.
+func (m *Manager) unavailable(w http.ResponseWriter, err error) {
+	m.log.Error("job store failed", "err", err)
+	w.Header().Set("Retry-After", "5")
+	writeError(w, http.StatusServiceUnavailable, "jobs_unavailable", "jobs cannot be reached right now; retry shortly")
+}
+
 func (m *Manager) show(w http.ResponseWriter, r *http.Request) {
-	j, ok := m.get(r.PathValue("id"))
-	if !ok {
+	st, ok, err := m.b.get(r.Context(), r.PathValue("id"))
+	switch {
+	case err != nil:
+		m.unavailable(w, err)
+	case !ok:
 		writeError(w, http.StatusNotFound, "not_found", "no such job")
-		return
+	default:
+		writeJSON(w, http.StatusOK, st)
 	}
-	writeJSON(w, http.StatusOK, j.snapshot())
 }
 
 func (m *Manager) remove(w http.ResponseWriter, r *http.Request) {
-	st, ok := m.cancel(r.PathValue("id"))
-	if !ok {
+	st, ok, err := m.b.cancel(r.Context(), r.PathValue("id"))
+	switch {
+	case err != nil:
+		m.unavailable(w, err)
+	case !ok:
 		writeError(w, http.StatusNotFound, "not_found", "no such job")
-		return
+	default:
+		writeJSON(w, http.StatusAccepted, st)
 	}
-	writeJSON(w, http.StatusAccepted, st)
 }
 
-// file serves one of a finished job's outputs.
+// file serves one of an ended job's outputs: from this instance's folder
+// when it ran the job, else from where the outputs were stored.
 func (m *Manager) file(name, ct string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		j, ok := m.get(r.PathValue("id"))
-		if !ok {
+		st, ok, err := m.b.get(r.Context(), r.PathValue("id"))
+		switch {
+		case err != nil:
+			m.unavailable(w, err)
+			return
+		case !ok:
 			writeError(w, http.StatusNotFound, "not_found", "no such job")
 			return
-		}
-		if st := j.snapshot(); !st.Status.final() {
+		case !st.Status.final():
 			writeError(w, http.StatusConflict, "job_not_finished", "the job is "+string(st.Status))
 			return
 		}
-		f, err := os.Open(filepath.Join(m.jobDir(j.snapshot().ID), name))
+		f, err := os.Open(filepath.Join(m.jobDir(st.ID), name))
 		if err != nil {
+			stored := st.ManifestURL
+			if name != "manifest.jsonl" {
+				stored = st.ErrorsURL
+			}
+			if stored != "" {
+				http.Redirect(w, r, stored, http.StatusSeeOther)
+				return
+			}
 			writeError(w, http.StatusNotFound, "not_found", "the job has no "+name)
 			return
 		}

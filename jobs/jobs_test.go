@@ -250,7 +250,7 @@ type countingSink struct {
 
 func (c *countingSink) Put(ctx context.Context, key, ct string, body []byte, digest string) (storage.Object, error) {
 	o, err := c.Dir.Put(ctx, key, ct, body, digest)
-	if err == nil {
+	if err == nil && strings.HasPrefix(key, "posters/") { // not the job's manifest and errors file
 		c.n.Add(1)
 	}
 	return o, err

@@ -9,8 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
@@ -20,44 +20,23 @@ import (
 	"github.com/haibao/haibao/rows"
 )
 
-var (
-	errShutdown  = errors.New("service stopping")
-	errCancelled = errors.New("cancelled")
-	errQueueFull = errors.New("too many jobs queued")
-)
-
-// Manager keeps and runs jobs, one at a time, in the order they came.
+// Manager keeps and runs jobs, one at a time per instance, in the order
+// they came.
 type Manager struct {
-	cfg    Config
-	log    *slog.Logger
-	ctx    context.Context
-	stop   context.CancelCauseFunc
-	queue  chan *job
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	jobs   map[string]*job
-	active int // queued or running
+	cfg  Config
+	log  *slog.Logger
+	b    backend
+	ctx  context.Context
+	stop context.CancelCauseFunc
+	wg   sync.WaitGroup
 }
 
-type job struct {
-	mu     sync.Mutex
-	state  State
-	stats  *batch.Stats
-	cancel context.CancelCauseFunc
-}
+// progressEvery is how often a running job's counts are recorded (what
+// GET shows) and its claim renewed.
+const progressEvery = time.Second
 
-func (j *job) snapshot() State {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	st := j.state
-	if st.Status == Running && j.stats != nil {
-		st.Counts = Counts{Total: j.stats.Total.Load(), Stored: j.stats.Stored.Load(), Existing: j.stats.Existing.Load(), Failed: j.stats.Failed.Load()}
-	}
-	return st
-}
-
-// New opens the jobs folder and resumes the jobs a previous process left
-// queued or running.
+// New opens the jobs folder (or Redis, when Config.Redis is set) and
+// resumes the jobs a previous process left queued or running.
 func New(cfg Config, logger *slog.Logger) (*Manager, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -69,63 +48,50 @@ func New(cfg Config, logger *slog.Logger) (*Manager, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	var b backend
+	var err error
+	if cfg.Redis != nil {
+		b = openRedis(cfg.Redis, cfg.Dir, cfg.MaxQueued, logger)
+	} else if b, err = openDisk(cfg.Dir, cfg.MaxQueued, logger); err != nil {
+		return nil, err
+	}
 	ctx, stop := context.WithCancelCause(context.Background())
-	m := &Manager{cfg: cfg, log: logger, ctx: ctx, stop: stop, queue: make(chan *job, cfg.MaxQueued), jobs: map[string]*job{}}
-	ents, err := os.ReadDir(cfg.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
+	m := &Manager{cfg: cfg, log: logger, b: b, ctx: ctx, stop: stop}
+	if n, err := b.active(ctx); err == nil {
+		cfg.Observer.Queued(n)
 	}
-	var resume []*job
-	for _, e := range ents {
-		if !e.IsDir() {
-			continue
-		}
-		st, err := load(filepath.Join(cfg.Dir, e.Name()))
-		if err != nil {
-			logger.Warn("job folder unreadable; ignored", "dir", e.Name(), "err", err)
-			continue
-		}
-		j := &job{state: st}
-		m.jobs[st.ID] = j
-		if !st.Status.final() {
-			j.state.Status = Queued
-			resume = append(resume, j)
-		}
-	}
-	sort.Slice(resume, func(a, b int) bool { return resume[a].state.Created.Before(resume[b].state.Created) })
-	for _, j := range resume {
-		if m.active >= cfg.MaxQueued {
-			break
-		}
-		m.active++
-		m.queue <- j
-		logger.Info("resuming job", "job", j.state.ID)
-	}
-	cfg.Observer.Queued(m.active)
 	m.wg.Add(1)
 	go m.work()
 	return m, nil
 }
 
-// Close stops the running job where it is, leaving it to resume when the
-// next Manager opens the folder.
+// Close stops the running job where it is, leaving it to resume when a
+// Manager next opens the same folder (or any instance, with Redis).
 func (m *Manager) Close() {
 	m.stop(errShutdown)
 	m.wg.Wait()
+	m.b.close()
 }
 
 func (m *Manager) work() {
 	defer m.wg.Done()
 	for {
-		select {
-		case <-m.ctx.Done():
+		st, err := m.b.next(m.ctx)
+		if m.ctx.Err() != nil {
 			return
-		case j := <-m.queue:
-			m.run(j)
-			m.mu.Lock()
-			m.active--
-			m.cfg.Observer.Queued(m.active)
-			m.mu.Unlock()
+		}
+		if err != nil {
+			m.log.Warn("jobs: cannot take the next job; retrying", "err", err)
+			select {
+			case <-m.ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		m.run(st)
+		if n, err := m.b.active(m.ctx); err == nil {
+			m.cfg.Observer.Queued(n)
 		}
 	}
 }
@@ -136,103 +102,119 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// add registers a new job whose input is already in its folder.
-func (m *Manager) add(st State) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.active >= m.cfg.MaxQueued {
-		return errQueueFull
-	}
-	if err := m.save(st); err != nil {
+func (m *Manager) jobDir(id string) string { return filepath.Join(m.cfg.Dir, id) }
+
+// add keeps a new job whose input is already in its folder.
+func (m *Manager) add(ctx context.Context, st State) error {
+	if err := m.b.create(ctx, st, filepath.Join(m.jobDir(st.ID), st.Input)); err != nil {
 		return err
 	}
-	j := &job{state: st}
-	m.jobs[st.ID] = j
-	m.active++
-	m.cfg.Observer.Queued(m.active)
-	m.queue <- j // cannot block: active bounds the queue
+	if n, err := m.b.active(ctx); err == nil {
+		m.cfg.Observer.Queued(n)
+	}
 	return nil
 }
 
-func (m *Manager) get(id string) (*job, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	j, ok := m.jobs[id]
-	return j, ok
-}
-
-// cancel stops a job; a queued one never starts.
-func (m *Manager) cancel(id string) (State, bool) {
-	j, ok := m.get(id)
-	if !ok {
-		return State{}, false
-	}
-	j.mu.Lock()
-	switch {
-	case j.cancel != nil:
-		j.cancel(errCancelled)
-	case j.state.Status == Queued:
-		j.state.Status, j.state.Finished = Cancelled, time.Now().UTC()
-		m.persist(j.state)
-		m.cfg.Observer.JobEnded(Cancelled)
-	}
-	j.mu.Unlock()
-	return j.snapshot(), true
-}
-
-func (m *Manager) run(j *job) {
-	j.mu.Lock()
-	if j.state.Status != Queued {
-		j.mu.Unlock()
-		return
-	}
+func (m *Manager) run(st State) {
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	defer cancel(nil)
-	j.cancel, j.stats = cancel, &batch.Stats{OnRow: m.cfg.Observer.Row}
-	j.state.Status = Running
-	st := j.state
-	j.mu.Unlock()
-	m.persist(st)
-
-	sum, err := m.execute(m.cfg.Bulk(ctx), st, j.stats)
+	stats := &batch.Stats{OnRow: m.cfg.Observer.Row}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.watch(ctx, cancel, st, stats)
+	}()
+	sum, err := m.execute(m.cfg.Bulk(ctx), st, stats)
+	cancel(nil)
+	wg.Wait()
 
 	cause := context.Cause(ctx)
-	if errors.Is(cause, errShutdown) {
-		return // left running on disk: the next process resumes it
+	if errors.Is(cause, errShutdown) || errors.Is(cause, errLost) {
+		m.b.release(st)
+		return
 	}
-	j.mu.Lock()
-	j.cancel = nil
-	j.state.Counts = Counts{Total: j.stats.Total.Load(), Stored: sum.Stored, Existing: sum.Existing, Failed: sum.Failed}
+	st.Counts = Counts{Total: stats.Total.Load(), Stored: sum.Stored, Existing: sum.Existing, Failed: sum.Failed}
 	switch {
 	case errors.Is(cause, errCancelled):
-		j.state.Status = Cancelled
+		st.Status = Cancelled
 	case err != nil:
-		j.state.Status, j.state.Error = Failed, err.Error()
+		st.Status, st.Error = Failed, err.Error()
 	default:
-		j.state.Status = Done
+		st.Status = Done
 	}
-	j.state.Finished = time.Now().UTC()
-	st = j.state
-	j.mu.Unlock()
-	m.persist(st)
+	st.Finished = time.Now().UTC()
+	m.keepOutputs(&st)
+	m.finish(st)
 	m.cfg.Observer.JobEnded(st.Status)
 	m.log.Info("job ended", "job", st.ID, "status", st.Status, "stored", sum.Stored, "existing", sum.Existing, "failed", sum.Failed)
 	if st.Webhook != "" {
 		if err := m.notify(m.ctx, st); err != nil {
-			j.mu.Lock()
-			j.state.WebhookErr = err.Error()
-			st = j.state
-			j.mu.Unlock()
-			m.persist(st)
+			st.WebhookErr = err.Error()
+			m.finish(st)
 		}
 	}
 }
 
-// persist saves a state change; a failure is logged, as the job itself
-// goes on (its posters are in the store either way).
-func (m *Manager) persist(st State) {
-	if err := m.save(st); err != nil {
+// watch records the job's progress every progressEvery and stops it when
+// it was cancelled, or when this worker lost its claim on it.
+func (m *Manager) watch(ctx context.Context, cancel context.CancelCauseFunc, st State, stats *batch.Stats) {
+	t := time.NewTicker(progressEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st.Counts = Counts{Total: stats.Total.Load(), Stored: stats.Stored.Load(), Existing: stats.Existing.Load(), Failed: stats.Failed.Load()}
+		cancelled, err := m.b.progress(ctx, st)
+		switch {
+		case errors.Is(err, errLost):
+			m.log.Warn("job taken over by another instance; stopping here", "job", st.ID)
+			cancel(errLost)
+			return
+		case err != nil:
+			m.log.Warn("job progress not recorded", "job", st.ID, "err", err)
+		case cancelled:
+			cancel(errCancelled)
+			return
+		}
+	}
+}
+
+// finish records a final state; a failure is logged, as the posters are
+// in the store either way.
+func (m *Manager) finish(st State) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(m.ctx), 30*time.Second)
+	defer cancel()
+	if err := m.b.finish(ctx, st); err != nil {
 		m.log.Error("job state not saved", "job", st.ID, "err", err)
+	}
+}
+
+// keepOutputs puts the manifest and errors file beside the posters, so
+// they outlive this instance's folder.
+func (m *Manager) keepOutputs(st *State) {
+	if m.cfg.Sink == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(m.ctx), 5*time.Minute)
+	defer cancel()
+	for _, o := range []struct {
+		file, name, ct string
+		url            *string
+	}{{"manifest.jsonl", "manifest.jsonl", "application/jsonl", &st.ManifestURL}, {"errors.csv", "errors.csv", "text/csv; charset=utf-8", &st.ErrorsURL}} {
+		b, err := os.ReadFile(filepath.Join(m.jobDir(st.ID), o.file))
+		if err != nil {
+			continue
+		}
+		obj, err := m.cfg.Sink.Put(ctx, path.Join("jobs", st.ID, o.name), o.ct, b, "")
+		if err != nil {
+			m.log.Warn("job output not stored", "job", st.ID, "file", o.name, "err", err)
+			continue
+		}
+		*o.url = obj.URL
 	}
 }
 
@@ -243,13 +225,22 @@ func (m *Manager) execute(ctx context.Context, st State, stats *batch.Stats) (ba
 	if !ok {
 		return batch.Summary{}, fmt.Errorf("layout %q no longer exists", st.Layout)
 	}
+	if m.cfg.Sink == nil {
+		return batch.Summary{}, errors.New("the service has no storage for posters (HAIBAO_STORAGE_URL)")
+	}
 	f, err := poster.ParseFormat(st.Format)
 	if err != nil {
 		return batch.Summary{}, err
 	}
 	cfg := batch.Config{Layout: l, Format: f, Quality: st.Quality, Scale: st.Scale, Concurrency: m.cfg.Concurrency}
 	dir := m.jobDir(st.ID)
-	input := filepath.Join(dir, st.Input)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return batch.Summary{}, err
+	}
+	input, err := m.b.input(ctx, st)
+	if err != nil {
+		return batch.Summary{}, fmt.Errorf("job input: %w", err)
+	}
 	rf, _ := rows.FormatFromPath(input)
 	if n, err := rows.Count(input, rf, rows.Options{}); err == nil {
 		stats.Total.Store(int64(n))

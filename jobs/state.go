@@ -1,15 +1,6 @@
 package jobs
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"time"
-
-	"github.com/haibao/haibao/internal/atomicfile"
-)
+import "time"
 
 // Status is where a job is.
 type Status string
@@ -32,7 +23,7 @@ type Counts struct {
 	Failed   int64 `json:"failed"`
 }
 
-// State is a job as stored in its folder and as GET shows it.
+// State is a job as kept and as GET shows it.
 type State struct {
 	ID         string    `json:"id"`
 	Layout     string    `json:"layout"`
@@ -47,31 +38,8 @@ type State struct {
 	Created    time.Time `json:"created"`
 	Finished   time.Time `json:"finished,omitzero"`
 	WebhookErr string    `json:"webhook_error,omitempty"`
-}
-
-// persisted adds what GET does not show.
-type persisted struct {
-	State
-	Input string `json:"input"`
-}
-
-func (m *Manager) jobDir(id string) string { return filepath.Join(m.cfg.Dir, id) }
-
-func (m *Manager) save(st State) error {
-	return atomicfile.Write(filepath.Join(m.jobDir(st.ID), "state.json"), 0o644, func(w io.Writer) error {
-		return json.NewEncoder(w).Encode(persisted{State: st, Input: st.Input})
-	})
-}
-
-func load(dir string) (State, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
-	if err != nil {
-		return State{}, err
-	}
-	var p persisted
-	if err := json.Unmarshal(b, &p); err != nil {
-		return State{}, fmt.Errorf("%s: %w", dir, err)
-	}
-	p.State.Input = p.Input
-	return p.State, nil
+	// ManifestURL and ErrorsURL are where the ended job's outputs were
+	// stored beside its posters.
+	ManifestURL string `json:"manifest_url,omitempty"`
+	ErrorsURL   string `json:"errors_url,omitempty"`
 }

@@ -37,12 +37,13 @@ const (
 	CodeNoStorage       = "storage_not_configured"
 	CodeStorage         = "storage_unavailable"
 	CodeJobNotFinished  = "job_not_finished"
+	CodeJobsUnavailable = "jobs_unavailable"
 )
 
 // ErrorCodes lists every code the service answers with.
 var ErrorCodes = []string{CodeBadRequest, CodeInvalidData, CodeUnauthorized, CodeForbidden, CodeLayoutNotFound, CodeNotFound,
 	CodeBodyTimeout, CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal, CodeUnscannable, CodeVersionGone,
-	CodeNoStorage, CodeStorage, CodeJobNotFinished}
+	CodeNoStorage, CodeStorage, CodeJobNotFinished, CodeJobsUnavailable}
 
 // StatusClientClosed is logged for a request whose client went away before
 // the answer was ready (nginx's convention); nobody receives it.

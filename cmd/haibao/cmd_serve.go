@@ -13,6 +13,7 @@ import (
 	"github.com/haibao/haibao/jobs"
 	"github.com/haibao/haibao/storage"
 	"github.com/haibao/haibao/wxa"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/haibao/haibao/internal/wxcode"
 	"github.com/haibao/haibao/poster"
@@ -119,7 +120,11 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if store != nil {
 		deps.ClusterMode = func() string { return store.Mode().String() }
 	}
-	mgr, err := openJobs(cfg, engine, layouts, metrics, log, &deps)
+	var rdb redis.UniversalClient
+	if store != nil {
+		rdb = store.Client() // jobs are shared through the same Redis
+	}
+	mgr, err := openJobs(cfg, engine, layouts, metrics, log, rdb, &deps)
 	if err != nil {
 		return fail(sio, err)
 	}
@@ -159,11 +164,13 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	return exitOK
 }
 
-// openJobs opens the poster storage (when configured) and the jobs folder,
-// resuming the jobs a previous run left unfinished, and puts both in deps.
-func openJobs(cfg serveConfig, engine *poster.Engine, layouts *catalog.Catalog, metrics *server.Metrics, log *slog.Logger, deps *server.Deps) (*jobs.Manager, error) {
+// openJobs opens the poster storage (when configured) and the jobs (in
+// Redis when rdb is set, else in the jobs folder), resuming the jobs left
+// unfinished, and puts both in deps.
+func openJobs(cfg serveConfig, engine *poster.Engine, layouts *catalog.Catalog, metrics *server.Metrics, log *slog.Logger,
+	rdb redis.UniversalClient, deps *server.Deps) (*jobs.Manager, error) {
 	jcfg := jobs.Config{
-		Dir: cfg.Jobs.Dir, Engine: engine, Observer: metrics.Jobs(),
+		Dir: cfg.Jobs.Dir, Engine: engine, Observer: metrics.Jobs(), Redis: rdb,
 		Layouts:       layouts.Layout,
 		WebhookSecret: cfg.Jobs.WebhookSecret,
 		WebhookClient: remote.NewClient(cfg.Jobs.WebhookHosts, "webhook hosts", 30*time.Second),
