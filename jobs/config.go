@@ -1,9 +1,9 @@
 package jobs
 
 import (
-	"github.com/redis/go-redis/v9"
 	"context"
 	"fmt"
+	"github.com/redis/go-redis/v9"
 	"net/http"
 	"time"
 
