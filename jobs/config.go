@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/redis/go-redis/v9"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/haibao/haibao/batch"
@@ -42,6 +43,9 @@ type Config struct {
 	MaxBody     int64 // bytes of a POST (inline rows or an upload); default 32 MiB
 	MaxQueued   int   // jobs waiting or running; default 64
 	Concurrency int   // rows in flight per job; default batch's
+	// Draws is how many of a job's rows compose pixels at once; default
+	// half the CPUs (at least one), so live requests keep the other half.
+	Draws int
 
 	// WebhookSecret signs webhook bodies (X-Haibao-Signature: sha256=HEX
 	// of HMAC-SHA256 over the body); webhooks are refused without it.
@@ -86,6 +90,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Backoff == 0 {
 		c.Backoff = time.Second
+	}
+	if c.Draws == 0 {
+		c.Draws = max(1, runtime.GOMAXPROCS(0)/2)
 	}
 	if c.Observer == nil {
 		c.Observer = nopObserver{}

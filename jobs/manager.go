@@ -232,7 +232,7 @@ func (m *Manager) execute(ctx context.Context, st State, stats *batch.Stats) (ba
 	if err != nil {
 		return batch.Summary{}, err
 	}
-	cfg := batch.Config{Layout: l, Format: f, Quality: st.Quality, Scale: st.Scale, Concurrency: m.cfg.Concurrency}
+	cfg := batch.Config{Layout: l, Format: f, Quality: st.Quality, Scale: st.Scale, Concurrency: m.cfg.Concurrency, Draws: m.cfg.Draws}
 	dir := m.jobDir(st.ID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return batch.Summary{}, err
