@@ -128,8 +128,11 @@ func TestStoredPostersAndJobsEndToEnd(t *testing.T) {
 	case <-time.After(3 * time.Minute):
 		t.Fatalf("no signed webhook within 3 minutes (%d calls)", hookCalls)
 	}
-	if n := s3.Count(t, "e2e/"); n != 3 {
-		t.Fatalf("%d objects after the job; want 3 (one per distinct poster)", n)
+	if n := s3.Count(t, "e2e/posters/"); n != 3 {
+		t.Fatalf("%d posters after the job; want 3 (one per distinct poster)", n)
+	}
+	if n := s3.Count(t, "e2e/jobs/"+st.ID+"/"); n != 2 {
+		t.Fatalf("%d job outputs stored; want the manifest and the errors file", n)
 	}
 	code, b = call("GET", "/v1/jobs/"+st.ID+"/errors", "", "")
 	if code != 200 || !strings.Contains(string(b), "5,headline,\"is 23 characters, at most 8\"") {
