@@ -163,7 +163,7 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/v1/jobs/"+st.ID)
-	writeJSON(w, http.StatusAccepted, st)
+	writeJSON(w, http.StatusAccepted, st.view())
 }
 
 type rowError struct{ i int }
@@ -234,7 +234,7 @@ func (m *Manager) show(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		writeError(w, http.StatusNotFound, "not_found", "no such job")
 	default:
-		writeJSON(w, http.StatusOK, st)
+		writeJSON(w, http.StatusOK, st.view())
 	}
 }
 
@@ -246,7 +246,7 @@ func (m *Manager) remove(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		writeError(w, http.StatusNotFound, "not_found", "no such job")
 	default:
-		writeJSON(w, http.StatusAccepted, st)
+		writeJSON(w, http.StatusAccepted, st.view())
 	}
 }
 

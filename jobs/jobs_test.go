@@ -113,7 +113,8 @@ func TestJobWithWebhook(t *testing.T) {
 	}
 	id := v["id"].(string)
 	v = wait(t, h, id)
-	if v["status"] != "done" || fmt.Sprint(v["counts"]) != "map[existing:1 failed:1 stored:1 total:3]" {
+	if v["status"] != "done" || fmt.Sprint(v["counts"]) != "map[existing:1 failed:1 stored:1 total:3]" ||
+		fmt.Sprint(v["links"]) != fmt.Sprintf("map[errors:/v1/jobs/%s/errors manifest:/v1/jobs/%s/manifest self:/v1/jobs/%s]", id, id, id) {
 		t.Fatalf("job: %v", v)
 	}
 	select {

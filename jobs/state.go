@@ -43,3 +43,24 @@ type State struct {
 	ManifestURL string `json:"manifest_url,omitempty"`
 	ErrorsURL   string `json:"errors_url,omitempty"`
 }
+
+// view is a job as the API answers it: its state and where its per-row
+// results are (the manifest and errors file, once it has ended).
+type view struct {
+	State
+	Links links `json:"links"`
+}
+
+type links struct {
+	Self     string `json:"self"`
+	Manifest string `json:"manifest,omitempty"`
+	Errors   string `json:"errors,omitempty"`
+}
+
+func (st State) view() view {
+	v := view{State: st, Links: links{Self: "/v1/jobs/" + st.ID}}
+	if st.Status.final() {
+		v.Links.Manifest, v.Links.Errors = v.Links.Self+"/manifest", v.Links.Self+"/errors"
+	}
+	return v
+}

@@ -24,7 +24,7 @@ func Sign(secret string, body []byte) string {
 // notify POSTs the job's final state to its webhook, retrying failures
 // (network errors, 5xx, 429) with doubling delays.
 func (m *Manager) notify(ctx context.Context, st State) error {
-	body, err := json.Marshal(st)
+	body, err := json.Marshal(st.view())
 	if err != nil {
 		return err
 	}
