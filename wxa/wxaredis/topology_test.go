@@ -361,3 +361,57 @@ func sortedKeys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestSentinelFailover: the master dies and the Sentinel promotes its
+// replica. The Store goes local meanwhile, finds the new master through
+// the Sentinel by itself, and is back in cluster mode with the codes it
+// had stored and with working scripts.
+func TestSentinelFailover(t *testing.T) {
+	sentinel := redistest.StartSentinel(t)
+	replica := sentinel.AddReplica()
+	in := topoOpen(t, sentinel.URL(), wxaredis.TopologySentinel)
+	lim := limiter(t, in.store, wxaredis.LimiterConfig{PerMinute: 600, Burst: 50})
+	codes, err := in.store.NewCache(wxaredis.CacheConfig{AppID: appid, Limiter: lim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var loads atomic.Int64
+	load := func(context.Context) ([]byte, error) {
+		loads.Add(1)
+		return []byte("code-bytes"), nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := codes.LoadShared(cctx, req, "before", load); err != nil {
+		t.Fatal(err)
+	}
+	// The replica must have the code before the master dies.
+	if n, err := in.store.Client().Do(ctx, "WAIT", 1, 30000).Int(); err != nil || n != 1 {
+		t.Fatalf("WAIT for the replica: %d, %v", n, err)
+	}
+
+	sentinel.Master.Stop()
+	waitMode(t, in.store, wxaredis.ModeLocal)
+	sentinel.WaitMaster(replica.Addr)
+	waitMode(t, in.store, wxaredis.ModeCluster)
+
+	if b, ok, err := codes.Get(cctx, "before"); err != nil || !ok || string(b) != "code-bytes" {
+		t.Fatalf("code stored before the failover: %q, %v, %v", b, ok, err)
+	}
+	if _, err := codes.LoadShared(cctx, req, "after", load); err != nil {
+		t.Fatal(err)
+	}
+	if err := lim.Wait(deadline(t, 0)); err != nil {
+		t.Fatalf("limiter after the failover: %v", err)
+	}
+	if n := loads.Load(); n != 2 {
+		t.Fatalf("load ran %d times for two codes, want 2", n)
+	}
+	// The writes went to the promoted replica.
+	direct := redis.NewClient(&redis.Options{Addr: replica.Addr})
+	defer direct.Close()
+	if n, err := direct.Exists(ctx, "haibao:{wx:"+appid+"}:code:"+sha("after")).Result(); err != nil || n != 1 {
+		t.Fatalf("code stored after the failover is not on %s: %d, %v", replica.Addr, n, err)
+	}
+}
