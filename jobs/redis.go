@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -51,6 +52,9 @@ type redisBackend struct {
 	log       *slog.Logger
 	worker    string // this instance's claim token
 	dir       string // working copies of inputs and outputs
+
+	mu       sync.Mutex
+	suspects map[string]bool // running jobs seen without a lease at the last reap
 }
 
 func openRedis(rdb redis.UniversalClient, dir string, maxQueued int, log *slog.Logger) *redisBackend {
@@ -146,26 +150,62 @@ func (r *redisBackend) cancel(ctx context.Context, id string) (State, bool, erro
 	return st, true, nil
 }
 
-// claimScript moves the oldest queued job to the running list and takes
-// its lease. Before that it queues again (first in line) every running
-// job whose lease expired.
-var claimScript = redis.NewScript(`
-local running = redis.call('LRANGE', KEYS[2], 0, -1)
-for _, id in ipairs(running) do
-  if redis.call('EXISTS', ARGV[3] .. 'lease:' .. id) == 0 then
-    redis.call('LREM', KEYS[2], 1, id)
-    redis.call('LPUSH', KEYS[1], id)
-  end
-end
-local id = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
-if not id then return false end
-redis.call('SET', ARGV[3] .. 'lease:' .. id, ARGV[1], 'PX', ARGV[2])
-return id
+// requeueScript puts a claimed job back at the head of the queue when its
+// lease (KEYS[3]) has run out: its worker stopped or died.
+var requeueScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if redis.call('LREM', KEYS[2], 1, ARGV[1]) == 0 then return 0 end
+redis.call('LPUSH', KEYS[1], ARGV[1])
+return 1
 `)
+
+// claimScript moves the oldest queued job to the running list. The lease
+// is taken right after; a worker dying in between leaves a job without a
+// lease, which the next reap queues again.
+var claimScript = redis.NewScript(`
+return redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
+`)
+
+// reap queues again every claimed job whose lease ran out. A job is
+// queued again only when it had no lease at two reaps in a row, so one
+// claimed a moment ago, whose lease is being taken, is left alone.
+func (r *redisBackend) reap(ctx context.Context) error {
+	ids, err := r.rdb.LRange(ctx, keyRunning, 0, -1).Result()
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	suspects := map[string]bool{}
+	for _, id := range ids {
+		n, err := r.rdb.Exists(ctx, keyLease(id)).Result()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			continue
+		}
+		if !r.suspects[id] {
+			suspects[id] = true
+			continue
+		}
+		if err := requeueScript.Run(ctx, r.rdb, []string{keyQueue, keyRunning, keyLease(id)}, id).Err(); err != nil {
+			return err
+		}
+	}
+	r.suspects = suspects
+	return nil
+}
 
 func (r *redisBackend) next(ctx context.Context) (State, error) {
 	for {
-		id, err := claimScript.Run(ctx, r.rdb, []string{keyQueue, keyRunning}, r.worker, lease.Milliseconds(), keyPrefix).Text()
+		if err := r.reap(ctx); err != nil {
+			return State{}, fmt.Errorf("jobs: redis: %w", err)
+		}
+		id, err := claimScript.Run(ctx, r.rdb, []string{keyQueue, keyRunning}).Text()
+		if err == nil {
+			err = r.rdb.Set(ctx, keyLease(id), r.worker, lease).Err()
+		}
 		switch {
 		case errors.Is(err, redis.Nil):
 			select {
