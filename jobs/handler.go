@@ -46,37 +46,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // request is the JSON form of POST /v1/jobs; an upload passes the same
-// fields as query parameters.
+// fields (but rows) as query parameters.
 type request struct {
-	Layout  string            `json:"layout"`
-	Rows    []json.RawMessage `json:"rows"`
-	Format  string            `json:"format"`
-	Quality int               `json:"quality"`
-	Scale   float64           `json:"scale"`
-	Webhook string            `json:"webhook_url"`
+	Layout  string
+	Format  string
+	Quality int
+	Scale   float64
+	Webhook string
 }
 
 const (
 	ctXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	// maxUploads is how many POST /v1/jobs bodies are read at once: with
+	// the body limit it bounds the memory jobs can be made to hold.
+	maxUploads = 4
 )
 
 func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, m.cfg.MaxBody)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var req request
 	var input string
 	switch ct {
 	case "application/json":
-		dec := json.NewDecoder(r.Body)
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			m.bodyError(w, err)
-			return
-		}
-		if len(req.Rows) == 0 {
-			writeError(w, http.StatusBadRequest, "bad_request", "rows must be a non-empty array of objects")
-			return
-		}
 		input = "rows.jsonl"
 	case "text/csv":
 		input = "rows.csv"
@@ -86,38 +77,33 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnsupportedMediaType, "bad_request", "send application/json with rows, or a text/csv or XLSX upload")
 		return
 	}
-	if input != "rows.jsonl" {
-		q := r.URL.Query()
-		req.Layout, req.Format, req.Webhook = q.Get("layout"), q.Get("format"), q.Get("webhook_url")
-		var err error
-		if s := q.Get("quality"); s != "" {
-			if req.Quality, err = strconv.Atoi(s); err != nil {
-				writeError(w, http.StatusBadRequest, "bad_request", "quality must be a whole number")
-				return
-			}
-		}
-		if s := q.Get("scale"); s != "" {
-			if req.Scale, err = strconv.ParseFloat(s, 64); err != nil {
-				writeError(w, http.StatusBadRequest, "bad_request", "scale must be a number")
-				return
-			}
-		}
-	}
 	if m.cfg.Sink == nil {
 		writeError(w, http.StatusBadRequest, "storage_not_configured", "jobs store their posters: set HAIBAO_STORAGE_URL to a folder or s3://bucket/prefix")
 		return
 	}
-	st, status, msg := m.check(req)
-	if status != 0 {
-		code := "bad_request"
-		if status == http.StatusNotFound {
-			code = "layout_not_found"
+	var req request
+	if input != "rows.jsonl" {
+		var msg string
+		if req, msg = queryRequest(r.URL.Query()); msg != "" {
+			writeError(w, http.StatusBadRequest, "bad_request", msg)
+			return
 		}
-		writeError(w, status, code, msg)
+		// An upload is refused before it is read when its settings are.
+		if _, status, msg := m.check(req); status != 0 {
+			m.refuse(w, status, msg)
+			return
+		}
+	}
+	select {
+	case m.uploads <- struct{}{}:
+		defer func() { <-m.uploads }()
+	default:
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusTooManyRequests, "overloaded", "too many jobs being uploaded at once; try again shortly")
 		return
 	}
-	st.Input = input
-	dir := m.jobDir(st.ID)
+	id := newID()
+	dir := m.jobDir(id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		m.log.Error("job folder not made", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "jobs_unavailable", "jobs cannot be kept right now; retry shortly")
@@ -125,34 +111,30 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 	}
 	err := atomicfile.Write(filepath.Join(dir, input), 0o644, func(f io.Writer) error {
 		if input == "rows.jsonl" {
-			bw := bufio.NewWriter(f)
-			for i, row := range req.Rows {
-				row = bytes.TrimSpace(row)
-				if len(row) == 0 || row[0] != '{' {
-					return &rowError{i}
-				}
-				var buf bytes.Buffer
-				if err := json.Compact(&buf, row); err != nil {
-					return &rowError{i}
-				}
-				buf.WriteByte('\n')
-				bw.Write(buf.Bytes())
-			}
-			return bw.Flush()
+			var err error
+			req, err = decodeRequest(r.Body, f)
+			return err
 		}
 		_, err := io.Copy(f, r.Body)
 		return err
 	})
 	if err != nil {
 		os.RemoveAll(dir)
-		var re *rowError
-		if errors.As(err, &re) {
-			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("rows[%d] must be an object of field values", re.i))
+		var be *bodyShapeError
+		if errors.As(err, &be) {
+			writeError(w, http.StatusBadRequest, "bad_request", be.msg)
 			return
 		}
 		m.bodyError(w, err)
 		return
 	}
+	st, status, msg := m.check(req)
+	if status != 0 {
+		os.RemoveAll(dir)
+		m.refuse(w, status, msg)
+		return
+	}
+	st.ID, st.Input = id, input
 	if err := m.add(r.Context(), st); err != nil {
 		os.RemoveAll(dir)
 		if errors.Is(err, errQueueFull) {
@@ -166,9 +148,131 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, st.view())
 }
 
-type rowError struct{ i int }
+func (m *Manager) refuse(w http.ResponseWriter, status int, msg string) {
+	code := "bad_request"
+	if status == http.StatusNotFound {
+		code = "layout_not_found"
+	}
+	writeError(w, status, code, msg)
+}
 
-func (e *rowError) Error() string { return fmt.Sprintf("rows[%d]", e.i) }
+// queryRequest reads an upload's settings from its query.
+func queryRequest(q url.Values) (request, string) {
+	req := request{Layout: q.Get("layout"), Format: q.Get("format"), Webhook: q.Get("webhook_url")}
+	var err error
+	if s := q.Get("quality"); s != "" {
+		if req.Quality, err = strconv.Atoi(s); err != nil {
+			return req, "quality must be a whole number"
+		}
+	}
+	if s := q.Get("scale"); s != "" {
+		if req.Scale, err = strconv.ParseFloat(s, 64); err != nil {
+			return req, "scale must be a number"
+		}
+	}
+	return req, ""
+}
+
+// bodyShapeError is a JSON body that is not what POST /v1/jobs takes.
+type bodyShapeError struct{ msg string }
+
+func (e *bodyShapeError) Error() string { return e.msg }
+
+func shapeError(format string, args ...any) error {
+	return &bodyShapeError{fmt.Sprintf(format, args...)}
+}
+
+// decodeRequest reads a JSON request, writing each row to rows as one
+// compact line as it goes: a large job is never whole in memory.
+func decodeRequest(body io.Reader, rows io.Writer) (request, error) {
+	var req request
+	dec := json.NewDecoder(body)
+	if tok, err := dec.Token(); err != nil {
+		return req, err
+	} else if tok != json.Delim('{') {
+		return req, shapeError("malformed body: want a JSON object")
+	}
+	n := -1 // rows seen; -1 until the rows key
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return req, err
+		}
+		key, _ := tok.(string)
+		var v any
+		switch key {
+		case "rows":
+			if n >= 0 {
+				return req, shapeError("rows given twice")
+			}
+			if n, err = decodeRows(dec, rows); err != nil {
+				return req, err
+			}
+			continue
+		case "layout":
+			v = &req.Layout
+		case "format":
+			v = &req.Format
+		case "webhook_url":
+			v = &req.Webhook
+		case "quality":
+			v = &req.Quality
+		case "scale":
+			v = &req.Scale
+		default:
+			return req, shapeError("malformed body: unknown field %q", key)
+		}
+		if err := dec.Decode(v); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return req, err
+			}
+			return req, shapeError("malformed body: %s has the wrong type", key)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return req, err
+	}
+	if n <= 0 {
+		return req, shapeError("rows must be a non-empty array of objects")
+	}
+	return req, nil
+}
+
+// decodeRows copies the rows array to w, one compact object per line.
+func decodeRows(dec *json.Decoder, w io.Writer) (int, error) {
+	if tok, err := dec.Token(); err != nil {
+		return 0, err
+	} else if tok != json.Delim('[') {
+		return 0, shapeError("rows must be a non-empty array of objects")
+	}
+	bw := bufio.NewWriter(w)
+	n := 0
+	var buf bytes.Buffer
+	for dec.More() {
+		var row json.RawMessage
+		if err := dec.Decode(&row); err != nil {
+			return n, err
+		}
+		row = bytes.TrimSpace(row)
+		if len(row) == 0 || row[0] != '{' {
+			return n, shapeError("rows[%d] must be an object of field values", n)
+		}
+		buf.Reset()
+		if err := json.Compact(&buf, row); err != nil {
+			return n, shapeError("rows[%d] must be an object of field values", n)
+		}
+		buf.WriteByte('\n')
+		if _, err := bw.Write(buf.Bytes()); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if _, err := dec.Token(); err != nil {
+		return n, err
+	}
+	return n, bw.Flush()
+}
 
 func (m *Manager) bodyError(w http.ResponseWriter, err error) {
 	var mbe *http.MaxBytesError
@@ -214,7 +318,7 @@ func (m *Manager) check(req request) (State, int, string) {
 			return State{}, http.StatusBadRequest, "webhooks are off: the service has no webhook secret"
 		}
 	}
-	return State{ID: newID(), Layout: req.Layout, Format: f.String(), Quality: req.Quality, Scale: req.Scale,
+	return State{Layout: req.Layout, Format: f.String(), Quality: req.Quality, Scale: req.Scale,
 		Webhook: req.Webhook, Status: Queued, Created: time.Now().UTC()}, 0, ""
 }
 

@@ -29,6 +29,8 @@ type Manager struct {
 	ctx  context.Context
 	stop context.CancelCauseFunc
 	wg   sync.WaitGroup
+	// uploads holds a token per POST /v1/jobs body being read.
+	uploads chan struct{}
 }
 
 // progressEvery is how often a running job's counts are recorded (what
@@ -56,7 +58,7 @@ func New(cfg Config, logger *slog.Logger) (*Manager, error) {
 		return nil, err
 	}
 	ctx, stop := context.WithCancelCause(context.Background())
-	m := &Manager{cfg: cfg, log: logger, b: b, ctx: ctx, stop: stop}
+	m := &Manager{cfg: cfg, log: logger, b: b, ctx: ctx, stop: stop, uploads: make(chan struct{}, maxUploads)}
 	if n, err := b.active(ctx); err == nil {
 		cfg.Observer.Queued(n)
 	}
