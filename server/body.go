@@ -66,6 +66,8 @@ type renderRequest struct {
 	Subsampling string // JPEG: 420 (default) or 444
 	Effort      *int   // WebP: 0–6, default poster.DefaultEffort
 	Lossless    bool   // WebP: lossless
+
+	App string // mini program of the codes, for a layout that names none; "" is the default
 }
 
 const bodyShape = `body must be JSON like {"data": {...}, "format": "png"}`
@@ -135,6 +137,15 @@ func (s *Server) parseRenderRequest(body []byte) (renderRequest, error) {
 		case "lossless":
 			if req.Lossless, ok = val.(bool); !ok {
 				return req, newError(http.StatusBadRequest, CodeInvalidData, "lossless must be true or false")
+			}
+		case "app":
+			// Checked before any work: an unknown app would fail only at
+			// the code, after the images were fetched.
+			if req.App, ok = val.(string); !ok {
+				return req, newError(http.StatusBadRequest, CodeInvalidData, "app must be the name of a mini program")
+			}
+			if !s.apps.Has(req.App) {
+				return req, errUnknownApp(req.App, s.apps)
 			}
 		default:
 			return req, newError(http.StatusBadRequest, CodeBadRequest, "%s: unknown field %q", bodyShape, k)

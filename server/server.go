@@ -24,6 +24,9 @@ type Deps struct {
 	// over Layouts.
 	Catalog Layouts
 	WeChat  *wxa.Client // codes for /v1/codes and readiness; the engine has its own source
+	// Apps, when set, are the mini programs /v1/codes and requests can
+	// name, and WeChat is unused.
+	Apps    *wxa.Apps
 	Metrics *Metrics
 	Logger  *slog.Logger
 	// ClusterMode, when set, says whether WeChat state is shared through
@@ -36,7 +39,7 @@ type Server struct {
 	cfg     Config
 	engine  *poster.Engine
 	layouts Layouts
-	wechat  *wxa.Client
+	apps    *wxa.Apps
 	metrics *Metrics
 	// clusterMode reports the WeChat state sharing mode; nil outside
 	// cluster mode.
@@ -56,8 +59,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if d.Engine == nil || d.WeChat == nil {
-		return nil, errors.New("server: Engine and WeChat are required")
+	if d.Apps == nil && d.WeChat != nil {
+		d.Apps = wxa.SingleApp("default", d.WeChat)
+	}
+	if d.Engine == nil || d.Apps == nil {
+		return nil, errors.New("server: Engine and WeChat (or Apps) are required")
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
@@ -66,7 +72,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg: cfg, engine: d.Engine, wechat: d.WeChat, metrics: d.Metrics, log: d.Logger,
+		cfg: cfg, engine: d.Engine, apps: d.Apps, metrics: d.Metrics, log: d.Logger,
 		layouts:     d.Catalog,
 		cache:       newOutputCache(cfg.OutputCacheBytes),
 		clusterMode: d.ClusterMode,

@@ -70,16 +70,21 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if wcfg.Cluster.RedisURL != "" {
 		cobs = metrics.ClusterObserver()
 	}
-	client, store, err := wcfg.service(ctx, log, metrics, cobs)
+	apps, store, err := wcfg.services(ctx, log, metrics, cobs)
 	if err != nil {
 		return fail(sio, err)
 	}
 	defer closeStore(store)
+	appNames := apps.Names() // layouts must name one of them
+	if !cfg.WeChat.Configured() {
+		// The fake makes every app's codes: layouts naming apps work as is.
+		apps, appNames = apps.Lenient(), nil
+	}
 	loader, err := remote.New(cfg.Remote)
 	if err != nil {
 		return fail(sio, err)
 	}
-	engine, err := poster.NewEngine(poster.Config{Images: loader, Codes: wxcode.Source{Client: client}})
+	engine, err := poster.NewEngine(poster.Config{Images: loader, Codes: wxcode.Source{Apps: apps}, Apps: appNames})
 	if err != nil {
 		return fail(sio, err)
 	}
@@ -110,7 +115,7 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if len(cfg.Server.APIKeys) == 0 {
 		log.Warn("no API keys (HAIBAO_API_KEYS): POST /v1/posters is open to anyone who can reach this address")
 	}
-	deps := server.Deps{Engine: engine, Catalog: layouts, WeChat: client, Metrics: metrics, Logger: log}
+	deps := server.Deps{Engine: engine, Catalog: layouts, Apps: apps, Metrics: metrics, Logger: log}
 	if store != nil {
 		deps.ClusterMode = func() string { return store.Mode().String() }
 	}
