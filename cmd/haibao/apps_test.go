@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -116,5 +117,83 @@ func TestCodeCommandApps(t *testing.T) {
 	}
 	if strings.Contains(errs, "shop-secret") || strings.Contains(errs, wxatest.DefaultSecret) {
 		t.Error("a secret in the output")
+	}
+}
+
+// TestServeSeveralApps runs serve with two apps against the fake: a layout
+// naming shop gets its codes from shop's appid, one naming nobody from the
+// default app or the request's; a layout naming an app nobody configured
+// stops serve at its line and column; and without credentials every name
+// is served by the built-in fake.
+func TestServeSeveralApps(t *testing.T) {
+	fake := wxatest.NewServer(wxatest.Options{Apps: map[string]string{"wxshop": "shop-secret"}})
+	defer fake.Close()
+	dir := t.TempDir()
+	const body = "canvas: {width: 400, height: 400}\nelements:\n  - {id: qr, type: code, page: pages/index, scene: \"{{s}}\", size: 300}\n"
+	write := func(name, src string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("shop.yaml", "app: shop\n"+body)
+	write("plain.yaml", body)
+	env := fakeEnv(t, fake)
+	env["HAIBAO_WECHAT_APPS"] = "shop=wxshop:shop-secret"
+
+	serve := func(env map[string]string, check func(base string)) {
+		t.Helper()
+		addr := freeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() {
+			code, _, _ := runCLIEnv(t, ctx, env, "", "serve", "--addr", addr, "--layouts", dir)
+			done <- code
+		}()
+		waitHTTP(t, "http://"+addr+"/healthz")
+		check("http://" + addr)
+		cancel()
+		if code := <-done; code != exitOK {
+			t.Errorf("serve exit %d", code)
+		}
+	}
+	post := func(base, layout, body string) int {
+		resp, err := http.Post(base+"/v1/posters/"+layout, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	serve(env, func(base string) {
+		for _, tc := range []struct {
+			layout, body string
+			status       int
+		}{
+			{"shop", `{"data": {"s": "a"}}`, 200},
+			{"plain", `{"data": {"s": "b"}}`, 200},
+			{"plain", `{"data": {"s": "c"}, "app": "shop"}`, 200},
+			{"plain", `{"data": {"s": "d"}, "app": "game"}`, 422},
+		} {
+			if got := post(base, tc.layout, tc.body); got != tc.status {
+				t.Errorf("%s %s: %d, want %d", tc.layout, tc.body, got, tc.status)
+			}
+		}
+	})
+	st := fake.Stats().AppCodeCalls
+	if st["wxshop"]["getUnlimited"] != 2 || st[wxatest.DefaultAppID]["getUnlimited"] != 1 {
+		t.Errorf("calls by appid %v; want 2 for shop, 1 for the default app", st)
+	}
+
+	// Without credentials the fake answers any app.
+	serve(map[string]string{"HAIBAO_CACHE_DIR": t.TempDir()}, func(base string) {
+		if got := post(base, "shop", `{"data": {"s": "a"}}`); got != 200 {
+			t.Errorf("dev mode, layout naming shop: %d", got)
+		}
+	})
+
+	write("game.yaml", "name: g\napp: game\n"+body)
+	code, _, errs := runCLIEnv(t, context.Background(), env, "", "serve", "--addr", freeAddr(t), "--layouts", dir)
+	if code == exitOK || !strings.Contains(errs, `game.yaml:2:6: unknown app "game" (configured: default, shop)`) {
+		t.Errorf("layout naming an unknown app: exit %d, %q", code, errs)
 	}
 }
