@@ -119,3 +119,18 @@ func TestTwoAppsEachCodeFromItsOwnApp(t *testing.T) {
 		t.Errorf("readyz: %d %s; %d token calls, want one per app", rec.Code, rec.Body, fake.Stats().StableTokenCalls)
 	}
 }
+
+func TestLayoutListNamesTheApp(t *testing.T) {
+	srv, _ := twoApps(t)
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/v1/layouts", nil))
+	var got struct {
+		Layouts []struct{ Name, App string }
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || len(got.Layouts) != 2 {
+		t.Fatalf("%d %s (%v)", rec.Code, rec.Body, err)
+	}
+	if l := got.Layouts; l[0].Name != "plain" || l[0].App != "" || l[1].Name != "shop" || l[1].App != "shop" {
+		t.Errorf("layouts %+v", l)
+	}
+}

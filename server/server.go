@@ -148,6 +148,7 @@ type layoutInfo struct {
 	Version     string         `json:"version"` // changes whenever the design does
 	Fields      []poster.Field `json:"fields"`
 	Schema      string         `json:"schema"` // where the JSON Schema of the layout's data is
+	App         string         `json:"app,omitempty"` // the mini program of its codes, when the layout names one
 }
 
 // layoutSchema answers the JSON Schema of a layout's data.
@@ -170,7 +171,8 @@ func (s *Server) listLayouts(c *gin.Context) {
 	out := make([]layoutInfo, 0, len(ls))
 	for _, l := range ls {
 		out = append(out, layoutInfo{Name: l.Name, Title: l.Title, Description: l.Description, Width: l.Width, Height: l.Height,
-			AutoHeight: l.Height == 0, Scale: l.Scale, Version: l.Version(), Fields: l.Fields, Schema: "/v1/layouts/" + l.Name + "/schema"})
+			AutoHeight: l.Height == 0, Scale: l.Scale, Version: l.Version(), Fields: l.Fields, Schema: "/v1/layouts/" + l.Name + "/schema",
+			App: l.App})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	c.JSON(http.StatusOK, gin.H{"layouts": out})
