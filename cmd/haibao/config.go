@@ -292,7 +292,7 @@ func (c clusterConfig) Validate(mode tokenMode) error {
 // Configured reports whether credentials were given, for one app or more.
 func (c wechatConfig) Configured() bool { return c.AppID != "" && c.Secret != "" || len(c.Apps) > 0 }
 
-var errNoCredentials = errors.New("no WeChat credentials: set HAIBAO_WECHAT_APPID and HAIBAO_WECHAT_SECRET " +
+var errNoCredentials = errors.New("no WeChat credentials: set HAIBAO_WECHAT_APPID and HAIBAO_WECHAT_SECRET, or HAIBAO_WECHAT_APPS " +
 	"(to try it locally, run `haibao fake-wechat` and set HAIBAO_WECHAT_BASE_URL to the address it prints)")
 
 // newClient builds the WeChat client of c's app: the code cache (memory
