@@ -147,7 +147,7 @@ type layoutInfo struct {
 	Scale       float64        `json:"scale"`
 	Version     string         `json:"version"` // changes whenever the design does
 	Fields      []poster.Field `json:"fields"`
-	Schema      string         `json:"schema"` // where the JSON Schema of the layout's data is
+	Schema      string         `json:"schema"`        // where the JSON Schema of the layout's data is
 	App         string         `json:"app,omitempty"` // the mini program of its codes, when the layout names one
 }
 
