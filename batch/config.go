@@ -27,6 +27,7 @@ type Config struct {
 	Format  poster.Format
 	Quality int     // JPEG/WebP quality; 0 is poster.DefaultQuality
 	Scale   float64 // 0 is the layout's own
+	App     string  // mini program of the codes, for a layout that names none; "" is the default
 	// Name, when set, names each object from its row ("{{uid}}.jpg",
 	// "{{team}}/{{uid}}.png") instead of the content-addressed key.
 	Name *Name

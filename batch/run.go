@@ -216,7 +216,7 @@ func (r *runner) render(ctx context.Context, row rows.Row) Result {
 	if err := l.CheckData(row.Data); err != nil {
 		return failed(row.N, problems(err)...)
 	}
-	doc, err := r.e.Bind(l, row.Data, poster.RenderOptions{Scale: r.cfg.Scale})
+	doc, err := r.e.Bind(l, row.Data, poster.RenderOptions{Scale: r.cfg.Scale, App: r.cfg.App})
 	if err != nil {
 		return failed(row.N, problems(err)...)
 	}

@@ -34,6 +34,9 @@ type Config struct {
 	// instance answers for any job and runs queued ones, and a job whose
 	// instance died resumes elsewhere. Dir then holds working copies only.
 	Redis redis.UniversalClient
+	// HasApp, when set, says whether a mini program name is configured;
+	// a job naming another is refused.
+	HasApp func(name string) bool
 	// Observer, when set, is told of every row and every job's end.
 	Observer Observer
 	// Bulk marks a job's context so the work it causes (WeChat codes)

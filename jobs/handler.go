@@ -53,6 +53,7 @@ type request struct {
 	Quality int
 	Scale   float64
 	Webhook string
+	App     string
 }
 
 const (
@@ -150,15 +151,18 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 
 func (m *Manager) refuse(w http.ResponseWriter, status int, msg string) {
 	code := "bad_request"
-	if status == http.StatusNotFound {
+	switch status {
+	case http.StatusNotFound:
 		code = "layout_not_found"
+	case http.StatusUnprocessableEntity:
+		code = "unknown_app"
 	}
 	writeError(w, status, code, msg)
 }
 
 // queryRequest reads an upload's settings from its query.
 func queryRequest(q url.Values) (request, string) {
-	req := request{Layout: q.Get("layout"), Format: q.Get("format"), Webhook: q.Get("webhook_url")}
+	req := request{Layout: q.Get("layout"), Format: q.Get("format"), Webhook: q.Get("webhook_url"), App: q.Get("app")}
 	var err error
 	if s := q.Get("quality"); s != "" {
 		if req.Quality, err = strconv.Atoi(s); err != nil {
@@ -215,6 +219,8 @@ func decodeRequest(body io.Reader, rows io.Writer) (request, error) {
 			v = &req.Format
 		case "webhook_url":
 			v = &req.Webhook
+		case "app":
+			v = &req.App
 		case "quality":
 			v = &req.Quality
 		case "scale":
@@ -318,7 +324,10 @@ func (m *Manager) check(req request) (State, int, string) {
 			return State{}, http.StatusBadRequest, "webhooks are off: the service has no webhook secret"
 		}
 	}
-	return State{Layout: req.Layout, Format: f.String(), Quality: req.Quality, Scale: req.Scale,
+	if req.App != "" && m.cfg.HasApp != nil && !m.cfg.HasApp(req.App) {
+		return State{}, http.StatusUnprocessableEntity, fmt.Sprintf("no mini program named %q is configured", req.App)
+	}
+	return State{App: req.App, Layout: req.Layout, Format: f.String(), Quality: req.Quality, Scale: req.Scale,
 		Webhook: req.Webhook, Status: Queued, Created: time.Now().UTC()}, 0, ""
 }
 

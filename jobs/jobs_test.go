@@ -158,7 +158,7 @@ func TestCSVUpload(t *testing.T) {
 
 func TestCreateErrors(t *testing.T) {
 	f := newFixture(t)
-	m := f.manager(t, func(c *Config) { c.MaxBody = 200 })
+	m := f.manager(t, func(c *Config) { c.MaxBody = 200; c.HasApp = func(n string) bool { return n == "shop" } })
 	defer m.Close()
 	noHooks := newFixture(t).manager(t, func(c *Config) { c.WebhookSecret = "" })
 	defer noHooks.Close()
@@ -184,6 +184,8 @@ func TestCreateErrors(t *testing.T) {
 		{m.Handler(), "application/json", "/v1/jobs", `{"layout":7,"rows":[{}]}`, 400, "malformed body: layout has the wrong type"},
 		{m.Handler(), "application/json", "/v1/jobs", `[{"name":"x"}]`, 400, "malformed body: want a JSON object"},
 		{m.Handler(), "text/csv", "/v1/jobs?layout=nope", "name\nAnn\n", 404, `no layout named "nope"`},
+		{m.Handler(), "text/csv", "/v1/jobs?layout=card&app=game", "name\nAnn\n", 422, `no mini program named "game" is configured`},
+		{m.Handler(), "application/json", "/v1/jobs", `{"layout":"card","app":"game","rows":[{}]}`, 422, `no mini program named "game" is configured`},
 		{m.Handler(), "text/csv", "/v1/jobs?layout=card&quality=high", "name\nAnn\n", 400, "quality must be a whole number"},
 		{noHooks.Handler(), "application/json", "/v1/jobs", `{"layout":"card","webhook_url":"http://h/x","rows":[{}]}`, 400, "webhooks are off: the service has no webhook secret"},
 		{m.Handler(), "", "/v1/jobs/0000", "", 404, "no such job"},

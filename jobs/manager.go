@@ -234,7 +234,7 @@ func (m *Manager) execute(ctx context.Context, st State, stats *batch.Stats) (ba
 	if err != nil {
 		return batch.Summary{}, err
 	}
-	cfg := batch.Config{Layout: l, Format: f, Quality: st.Quality, Scale: st.Scale, Concurrency: m.cfg.Concurrency, Draws: m.cfg.Draws}
+	cfg := batch.Config{Layout: l, Format: f, Quality: st.Quality, Scale: st.Scale, Concurrency: m.cfg.Concurrency, Draws: m.cfg.Draws, App: st.App}
 	dir := m.jobDir(st.ID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return batch.Summary{}, err

@@ -27,7 +27,8 @@ type Counts struct {
 type State struct {
 	ID         string    `json:"id"`
 	Layout     string    `json:"layout"`
-	Input      string    `json:"-"` // rows.jsonl, rows.csv or rows.xlsx
+	App        string    `json:"app,omitempty"` // mini program of the codes, for a layout that names none
+	Input      string    `json:"-"`             // rows.jsonl, rows.csv or rows.xlsx
 	Format     string    `json:"format"`
 	Quality    int       `json:"quality,omitempty"`
 	Scale      float64   `json:"scale,omitempty"`

@@ -72,6 +72,13 @@ func (e *Engine) Bind(l *Layout, data map[string]any, opt RenderOptions) (*Doc, 
 	if !(scale > 0 && scale <= MaxScale) {
 		return nil, fmt.Errorf("poster: %w, got %g", ErrInvalidScale, scale)
 	}
+	if opt.App != "" && l.App != "" && opt.App != l.App {
+		return nil, fmt.Errorf("poster: %w: the request asks for app %q, layout %q makes codes for app %q", ErrAppMismatch, opt.App, l.Name, l.App)
+	}
+	app := l.App
+	if app == "" {
+		app = opt.App
+	}
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -84,7 +91,7 @@ func (e *Engine) Bind(l *Layout, data map[string]any, opt RenderOptions) (*Doc, 
 	// Resolve in document order, so the first problem reported is the
 	// first in the file.
 	for i := range d.items {
-		if err := e.bindItem(l, &d.items[i], data, scale); err != nil {
+		if err := e.bindItem(l, &d.items[i], data, scale, app); err != nil {
 			return nil, err
 		}
 	}
@@ -188,7 +195,7 @@ func (d *Doc) NeedsFetch() bool {
 
 // bindItem resolves an item's colours, text, sources and code request and
 // measures it.
-func (e *Engine) bindItem(l *Layout, it *item, data map[string]any, scale float64) error {
+func (e *Engine) bindItem(l *Layout, it *item, data map[string]any, scale float64, app string) error {
 	if it.hidden {
 		return nil
 	}
@@ -223,7 +230,7 @@ func (e *Engine) bindItem(l *Layout, it *item, data map[string]any, scale float6
 	case KindLine:
 		it.edge, err = resolveColor(el.line_.color, data, el.id)
 	case KindCode:
-		if it.req, err = codeRequest(it, data, scale); err != nil {
+		if it.req, err = codeRequest(it, data, scale, app); err != nil {
 			return err
 		}
 		if el.code.background.set && !el.code.transparent {
@@ -283,9 +290,9 @@ func bindBackground(l *Layout, data map[string]any) (boundBackground, error) {
 	return out, nil
 }
 
-func codeRequest(it *item, data map[string]any, scale float64) (CodeRequest, error) {
+func codeRequest(it *item, data map[string]any, scale float64, app string) (CodeRequest, error) {
 	c, id := it.el.code, it.el.id
-	req := CodeRequest{EnvVersion: c.envVersion, Transparent: c.transparent}
+	req := CodeRequest{EnvVersion: c.envVersion, Transparent: c.transparent, App: app}
 	var err error
 	if req.Page, err = c.page.expand(data, id); err != nil {
 		return req, err

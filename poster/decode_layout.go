@@ -11,7 +11,7 @@ import (
 )
 
 var (
-	layoutKeys     = []string{"name", "description", "canvas", "fonts", "fields", "sample", "strict_codes", "elements"}
+	layoutKeys     = []string{"name", "description", "app", "canvas", "fonts", "fields", "sample", "strict_codes", "elements"}
 	canvasKeys     = []string{"width", "height", "padding", "scale", "background", "flatten"}
 	backgroundKeys = []string{"color", "gradient", "image", "fit"}
 	gradientKeys   = []string{"angle", "stops"}
@@ -50,6 +50,8 @@ type parsed struct {
 	sample      map[string]any
 	decls       []fieldDecl
 	strictCodes bool
+	app         string
+	appNode     *yaml.Node            // for the error when the app is not configured
 	fontNodes   map[string]*yaml.Node // family → node of its file path, for errors
 	srcNodes    []srcRef
 	familyUses  []familyRef
@@ -84,6 +86,9 @@ func (d *decoder) layout(root *yaml.Node) *parsed {
 	}
 	if n := f["description"]; n != nil {
 		p.description, _ = d.str(n, "description")
+	}
+	if n := f["app"]; n != nil {
+		d.app(n, p)
 	}
 	if n := f["canvas"]; n != nil {
 		d.canvas(n, p)
@@ -684,4 +689,34 @@ func (d *decoder) codeSpec(n *yaml.Node, f map[string]*yaml.Node, what string) *
 		c.envVersion = envVersions[i]
 	}
 	return c
+}
+
+// app reads the mini program the layout's codes open. Whether such an app
+// is configured is checked in resolve, against the engine's Apps.
+func (d *decoder) app(n *yaml.Node, p *parsed) {
+	name, ok := d.str(n, "app")
+	if !ok {
+		return
+	}
+	if !validAppName(name) {
+		d.errAt(n, "app must name a configured mini program: 1 to %d lowercase letters, digits, _ or -, starting with a letter; got %q", maxAppName, name)
+		return
+	}
+	p.app, p.appNode = name, n
+}
+
+// maxAppName and validAppName are the naming rule of wxa.ValidAppName,
+// which the engine cannot import: the engine knows nothing of WeChat.
+const maxAppName = 32
+
+func validAppName(name string) bool {
+	if name == "" || len(name) > maxAppName || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

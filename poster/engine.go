@@ -20,6 +20,9 @@ type Config struct {
 	Images    ImageSource // remote http(s) images; nil refuses them
 	Codes     CodeSource  // nil draws standard QR codes
 	MaxPixels int         // canvas size limit at render scale; 0 means MaxCanvasPixels
+	// Apps are the names of the mini programs Codes can make codes for; a
+	// layout naming another is refused when it loads. nil accepts any name.
+	Apps []string
 }
 
 // Validate checks the configuration.
@@ -84,6 +87,10 @@ func (e *Engine) Fonts() []string { return e.fonts.Families() }
 // RenderOptions tune one render.
 type RenderOptions struct {
 	Scale float64 // pixel ratio; 0 uses the layout's own scale
+	// App is the mini program the request asks codes of, for a layout that
+	// names none; "" is the default app. Naming another app than the
+	// layout's is ErrAppMismatch.
+	App string
 }
 
 // Box is where the renderer put one element, in layout units (before
@@ -150,6 +157,7 @@ type Layout struct {
 	Sample      map[string]any // the layout's own sample data
 	Fields      []Field        // data fields the layout reads, sorted by name
 	StrictCodes bool           // a code that lint finds unscannable fails the render
+	App         string         // mini program of its codes ("app:" in the file); "" is the request's or the default
 	Digest      string         // hash of the file's bytes: changes whenever the file does
 
 	m       *model

@@ -113,6 +113,7 @@ func (d *Doc) digest(engineVersion string) string {
 			w.flag(r.AutoColor)
 			w.flag(r.Transparent)
 			w.str(r.EnvVersion)
+			w.str(r.App) // the same page of two apps is two codes
 			w.color(it.bg)
 		}
 	}

@@ -120,6 +120,7 @@ func (e *Engine) ParseLayout(fsys fs.FS, file string, src []byte) (*Layout, erro
 		Sample:      p.sample,
 		Fields:      applyDecls(fields, p.decls),
 		StrictCodes: p.strictCodes,
+		App:         p.app,
 		Digest:      fmt.Sprintf("%x", sha256.Sum256(src)),
 		m:           p.m,
 		res:         r,

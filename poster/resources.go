@@ -71,6 +71,13 @@ func (e *Engine) resolve(d *decoder, p *parsed) *resources {
 			d.errAt(u.node, "%s", msg)
 		}
 	}
+	if p.app != "" && e.cfg.Apps != nil && !slices.Contains(e.cfg.Apps, p.app) {
+		msg := "unknown app " + strconv.Quote(p.app)
+		if s := suggest(p.app, e.cfg.Apps); s != "" {
+			msg += "; did you mean " + strconv.Quote(s) + "?"
+		}
+		d.errAt(p.appNode, "%s (configured: %s)", msg, strings.Join(e.cfg.Apps, ", "))
+	}
 	for _, s := range p.srcNodes {
 		if !s.src.isStatic() {
 			continue

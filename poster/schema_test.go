@@ -290,6 +290,10 @@ func TestSchemaAgreesWithDecoder(t *testing.T) {
 		{"field max_chars zero", "canvas: {width: 10, height: 10}\nfields: {nick: {max_chars: 0}}\nelements:\n  - {type: text, text: \"{{nick}}\"}\n", false},
 		{"field unknown key", "canvas: {width: 10, height: 10}\nfields: {nick: {maxchars: 3}}\nelements:\n  - {type: text, text: \"{{nick}}\"}\n", false},
 		{"strict_codes as text", "canvas: {width: 10, height: 10}\nstrict_codes: yes please\nelements: []\n", false},
+		{"app", "app: shop-2\n" + head + a, true},
+		{"app with capitals", "app: Shop\n" + head + a, false},
+		{"app as number", "app: 12\n" + head + a, false},
+		{"app too long", "app: " + strings.Repeat("a", 33) + "\n" + head + a, false},
 
 		// Rejected.
 		{"no canvas", "elements: []\n", false},

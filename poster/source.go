@@ -2,6 +2,7 @@ package poster
 
 import (
 	"context"
+	"errors"
 	"image"
 	"image/color"
 )
@@ -28,6 +29,10 @@ type CodeRequest struct {
 	AutoColor   bool
 	Transparent bool
 	EnvVersion  string // release (default), trial or develop
+	// App names the mini program the code opens: the layout's app, else
+	// the one the request named; "" is the default app. A source with one
+	// app ignores it.
+	App string
 }
 
 // CodeSource produces the image of a mini-program code. The default source
@@ -36,3 +41,8 @@ type CodeRequest struct {
 type CodeSource interface {
 	Code(ctx context.Context, req CodeRequest) (image.Image, error)
 }
+
+// ErrAppMismatch: a request named another mini program than the one its
+// layout makes codes for. The layout wins by refusing: a code for a page
+// of one app opens nothing in another.
+var ErrAppMismatch = errors.New("the request names another app than its layout")

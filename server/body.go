@@ -70,6 +70,7 @@ type renderRequest struct {
 	// URL asks for the poster to be stored and its URL answered
 	// ("response": "url") instead of its bytes.
 	URL bool
+	App string // mini program of the codes, for a layout that names none; "" is the default
 }
 
 const bodyShape = `body must be JSON like {"data": {...}, "format": "png"}`
@@ -147,6 +148,15 @@ func (s *Server) parseRenderRequest(body []byte) (renderRequest, error) {
 				req.URL = true
 			default:
 				return req, newError(http.StatusBadRequest, CodeInvalidData, "response must be \"image\" (the poster's bytes, the default) or \"url\" (stored, and its URL answered)")
+			}
+		case "app":
+			// Checked before any work: an unknown app would fail only at
+			// the code, after the images were fetched.
+			if req.App, ok = val.(string); !ok {
+				return req, newError(http.StatusBadRequest, CodeInvalidData, "app must be the name of a mini program")
+			}
+			if !s.apps.Has(req.App) {
+				return req, errUnknownApp(req.App, s.apps)
 			}
 		default:
 			return req, newError(http.StatusBadRequest, CodeBadRequest, "%s: unknown field %q", bodyShape, k)

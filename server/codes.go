@@ -23,9 +23,14 @@ func (s *Server) getCode(c *gin.Context) {
 		width = n
 	}
 	req := wxa.CodeRequest{Page: c.Query("page"), Scene: c.Query("scene"), Width: width, EnvVersion: wxa.EnvVersion(c.Query("env_version"))}
+	app := c.Query("app")
+	if !s.apps.Has(app) {
+		abort(c, errUnknownApp(app, s.apps))
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
-	code, err := s.code(ctx, req)
+	code, err := s.code(ctx, app, req)
 	if err != nil {
 		var re *wxa.RequestError
 		switch {
@@ -47,13 +52,13 @@ func (s *Server) getCode(c *gin.Context) {
 }
 
 // code asks WeChat under the fetch bound: a code is I/O, not a render.
-func (s *Server) code(ctx context.Context, req wxa.CodeRequest) (*wxa.Code, error) {
+func (s *Server) code(ctx context.Context, app string, req wxa.CodeRequest) (*wxa.Code, error) {
 	release, err := s.fetches.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return s.wechat.Code(ctx, req)
+	return s.apps.Code(ctx, app, req)
 }
 
 // ready says whether the service can make posters. Its answer is open to
@@ -67,7 +72,7 @@ func (s *Server) ready(c *gin.Context) {
 	if len(ls) == 0 {
 		problems = append(problems, "no layouts loaded")
 	}
-	if err := s.wechat.Ready(ctx); err != nil {
+	if err := s.apps.Ready(ctx); err != nil {
 		problems = append(problems, "WeChat access_token: "+publicWeChat(err))
 		_ = c.Error(err) // the whole error, for the operator's log
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,12 +39,13 @@ const (
 	CodeStorage         = "storage_unavailable"
 	CodeJobNotFinished  = "job_not_finished"
 	CodeJobsUnavailable = "jobs_unavailable"
+	CodeUnknownApp      = "unknown_app"
 )
 
 // ErrorCodes lists every code the service answers with.
 var ErrorCodes = []string{CodeBadRequest, CodeInvalidData, CodeUnauthorized, CodeForbidden, CodeLayoutNotFound, CodeNotFound,
 	CodeBodyTimeout, CodeBodyTooLarge, CodeUnusableData, CodeOverloaded, CodeWeChatError, CodeWeChatBusy, CodeUpstreamTimeout, CodeInternal, CodeUnscannable, CodeVersionGone,
-	CodeNoStorage, CodeStorage, CodeJobNotFinished, CodeJobsUnavailable}
+	CodeNoStorage, CodeStorage, CodeJobNotFinished, CodeJobsUnavailable, CodeUnknownApp}
 
 // StatusClientClosed is logged for a request whose client went away before
 // the answer was ready (nginx's convention); nobody receives it.
@@ -78,6 +80,7 @@ func classify(err error) *apiError {
 	var de *poster.DataError
 	var ce *poster.CodeError
 	var we *wxa.APIError
+	var ue *wxa.UnknownAppError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -95,6 +98,10 @@ func classify(err error) *apiError {
 		return newError(http.StatusBadRequest, CodeInvalidData, "scale: %v", err)
 	case errors.As(err, &de):
 		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "%s", de.Error())
+	case errors.Is(err, poster.ErrAppMismatch):
+		return newError(http.StatusBadRequest, CodeInvalidData, "app: %s", strings.TrimPrefix(err.Error(), "poster: "+poster.ErrAppMismatch.Error()+": "))
+	case errors.As(err, &ue):
+		return newError(http.StatusUnprocessableEntity, CodeUnknownApp, "%v", ue)
 	case errors.Is(err, poster.ErrCanvasTooLarge):
 		return newError(http.StatusUnprocessableEntity, CodeUnusableData, "%v", err)
 	case errors.Is(err, wxa.ErrInvalidArgument):
@@ -205,4 +212,10 @@ func answer(c *gin.Context, ae *apiError, err error) {
 	c.Header("Cache-Control", "no-store")
 	_ = c.Error(err)
 	c.AbortWithStatusJSON(ae.status, b)
+}
+
+// errUnknownApp answers a request naming a mini program that is not
+// configured; the names that are can be listed, they are not secret.
+func errUnknownApp(name string, apps *wxa.Apps) *apiError {
+	return newError(http.StatusUnprocessableEntity, CodeUnknownApp, "%v", &wxa.UnknownAppError{Name: name, Known: apps.Names()})
 }

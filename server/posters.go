@@ -103,7 +103,7 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 		abort(c, err)
 		return
 	}
-	doc, err := s.engine.Bind(l, req.Data, poster.RenderOptions{Scale: req.Scale})
+	doc, err := s.engine.Bind(l, req.Data, poster.RenderOptions{Scale: req.Scale, App: req.App})
 	if err != nil {
 		abort(c, err)
 		return

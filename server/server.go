@@ -25,6 +25,9 @@ type Deps struct {
 	// over Layouts.
 	Catalog Layouts
 	WeChat  *wxa.Client // codes for /v1/codes and readiness; the engine has its own source
+	// Apps, when set, are the mini programs /v1/codes and requests can
+	// name, and WeChat is unused.
+	Apps    *wxa.Apps
 	Metrics *Metrics
 	Logger  *slog.Logger
 	// ClusterMode, when set, says whether WeChat state is shared through
@@ -42,7 +45,7 @@ type Server struct {
 	cfg     Config
 	engine  *poster.Engine
 	layouts Layouts
-	wechat  *wxa.Client
+	apps    *wxa.Apps
 	metrics *Metrics
 	// clusterMode reports the WeChat state sharing mode; nil outside
 	// cluster mode.
@@ -65,8 +68,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if d.Engine == nil || d.WeChat == nil {
-		return nil, errors.New("server: Engine and WeChat are required")
+	if d.Apps == nil && d.WeChat != nil {
+		d.Apps = wxa.SingleApp("default", d.WeChat)
+	}
+	if d.Engine == nil || d.Apps == nil {
+		return nil, errors.New("server: Engine and WeChat (or Apps) are required")
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
@@ -75,7 +81,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg: cfg, engine: d.Engine, wechat: d.WeChat, metrics: d.Metrics, log: d.Logger,
+		cfg: cfg, engine: d.Engine, apps: d.Apps, metrics: d.Metrics, log: d.Logger,
 		layouts:     d.Catalog,
 		cache:       newOutputCache(cfg.OutputCacheBytes),
 		clusterMode: d.ClusterMode,
@@ -160,7 +166,8 @@ type layoutInfo struct {
 	Scale       float64        `json:"scale"`
 	Version     string         `json:"version"` // changes whenever the design does
 	Fields      []poster.Field `json:"fields"`
-	Schema      string         `json:"schema"` // where the JSON Schema of the layout's data is
+	Schema      string         `json:"schema"`        // where the JSON Schema of the layout's data is
+	App         string         `json:"app,omitempty"` // the mini program of its codes, when the layout names one
 }
 
 // layoutSchema answers the JSON Schema of a layout's data.
@@ -183,7 +190,8 @@ func (s *Server) listLayouts(c *gin.Context) {
 	out := make([]layoutInfo, 0, len(ls))
 	for _, l := range ls {
 		out = append(out, layoutInfo{Name: l.Name, Title: l.Title, Description: l.Description, Width: l.Width, Height: l.Height,
-			AutoHeight: l.Height == 0, Scale: l.Scale, Version: l.Version(), Fields: l.Fields, Schema: "/v1/layouts/" + l.Name + "/schema"})
+			AutoHeight: l.Height == 0, Scale: l.Scale, Version: l.Version(), Fields: l.Fields, Schema: "/v1/layouts/" + l.Name + "/schema",
+			App: l.App})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	c.JSON(http.StatusOK, gin.H{"layouts": out})

@@ -637,7 +637,7 @@ func TestLayoutsHealthMetrics(t *testing.T) {
 	// Not ready when WeChat refuses the credentials.
 	h.fake.RetireTokens()
 	bad, _ := wxa.New(wxa.Config{AppID: wxatest.DefaultAppID, Secret: "wrong-secret", BaseURL: h.fake.URL})
-	h.srv.wechat = bad
+	h.srv.apps = wxa.SingleApp("default", bad)
 	if rec := h.do("GET", "/readyz", ""); rec.Code != 503 || !strings.Contains(rec.Body.String(), "40125") {
 		t.Errorf("readyz with bad credentials: %d %s", rec.Code, rec.Body.String())
 	}

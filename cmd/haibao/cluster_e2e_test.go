@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/haibao/haibao/internal/redistest"
 	"github.com/haibao/haibao/wxa/wxatest"
 )
@@ -555,4 +557,65 @@ func TestClusterPregenFillsShared(t *testing.T) {
 	if n := r.stats().CodeCalls["getUnlimited"]; n != 50 {
 		t.Fatalf("%d calls after serving pregenerated codes, want still 50", n)
 	}
+}
+
+// TestClusterTwoApps: two instances and two mini programs on one Redis.
+// Each app's codes cost one call per scene cluster-wide, made under its
+// own appid, and every Redis key but the registry sits under its app's
+// hash tag.
+func TestClusterTwoApps(t *testing.T) {
+	const shopID = "wx1111shop1111app"
+	r := newRig(t, 2, false, []string{"--apps", shopID + ":shop-secret"}, "HAIBAO_WECHAT_APPS=shop="+shopID+":shop-secret")
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8) // within the instances' admission limits
+	for i := range 80 {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			app := []string{"default", "shop"}[i%2]
+			resp, err := codeClient.Get(r.inst[(i/2)%2].base + "/v1/codes?page=pages/index&scene=s%3D" + fmt.Sprint(i%20) + "&app=" + app)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("%s scene %d: %d", app, i%20, resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	// 20 scenes × 2 apps: 10 scenes each went to one app (i%2 decides the
+	// app, i%20 the scene), each asked four times from both instances.
+	st := r.stats().AppCodeCalls
+	if st[wxatest.DefaultAppID]["getUnlimited"] != 10 || st[shopID]["getUnlimited"] != 10 {
+		t.Errorf("calls by appid %v; want 10 each", st)
+	}
+	keys, err := redisKeys(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged := map[string]int{}
+	for _, k := range keys {
+		switch {
+		case k == "haibao:instances":
+		case strings.HasPrefix(k, "haibao:{wx:"+wxatest.DefaultAppID+"}:"):
+			tagged[wxatest.DefaultAppID]++
+		case strings.HasPrefix(k, "haibao:{wx:"+shopID+"}:"):
+			tagged[shopID]++
+		default:
+			t.Errorf("key %q is under no app's hash tag", k)
+		}
+	}
+	if tagged[wxatest.DefaultAppID] < 11 || tagged[shopID] < 11 {
+		t.Errorf("keys by app %v; want at least 10 codes and a budget each", tagged)
+	}
+}
+
+func redisKeys(r *rig) ([]string, error) {
+	rdb := redis.NewClient(&redis.Options{Addr: r.redis.Addr})
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return rdb.Keys(ctx, "*").Result()
 }

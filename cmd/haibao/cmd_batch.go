@@ -43,6 +43,7 @@ func runBatch(ctx context.Context, sio stdio, args []string) int {
 	manifest := fl.String("manifest", "", "manifest file (default: manifest.jsonl in --out when it is a folder, else in the working folder)")
 	errorsFile := fl.String("errors", "", "errors file (default: errors.csv beside the manifest)")
 	rate := fl.String("rate", "", "new WeChat codes allowed, e.g. 4500/m (default HAIBAO_WECHAT_RATE or 5000/m); paces the run and its ETA")
+	app := fl.String("app", "", "mini program of the codes, by its name in HAIBAO_WECHAT_APPS, for a layout that names none (default: the default app)")
 	fl.Usage = func() {
 		fmt.Fprintln(sio.err, `usage: haibao batch --layout L --data rows.csv|rows.jsonl|rows.xlsx [--out DIR | --out s3://bucket/prefix] [--name "{{uid}}.jpg"] [--format jpeg] [--concurrency N] [--encoding gbk]`)
 		fl.PrintDefaults()
@@ -72,7 +73,7 @@ func runBatch(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return usageError(sio, fl, "--encoding: "+err.Error())
 	}
-	cfg := batch.Config{Quality: *quality, Scale: *scale, Concurrency: *concurrency, Format: poster.JPEG}
+	cfg := batch.Config{Quality: *quality, Scale: *scale, Concurrency: *concurrency, Format: poster.JPEG, App: *app}
 	if *name != "" {
 		if cfg.Name, err = batch.ParseName(*name); err != nil {
 			return usageError(sio, fl, "--name: "+err.Error())
@@ -114,14 +115,22 @@ func runBatch(ctx context.Context, sio stdio, args []string) int {
 	// Batch work draws from the bulk budget in cluster mode, so live
 	// requests keep theirs.
 	ctx = wxa.WithClass(ctx, wxa.ClassBulk)
-	engine, meter, closeCodes, err := batchEngine(ctx, sio, settings)
+	engine, meter, apps, closeCodes, err := batchEngine(ctx, sio, settings)
 	if err != nil {
 		return fail(sio, err)
 	}
 	defer closeCodes()
+	if apps != nil {
+		if err := pickApp(apps, *app); err != nil {
+			return usageError(sio, fl, err.Error())
+		}
+	}
 	l, folder, err := loadLayout(engine, *layout, *dir)
 	if err != nil {
 		return fail(sio, prefixProblems(err, folder))
+	}
+	if *app != "" && l.App != "" && l.App != *app {
+		return usageError(sio, fl, fmt.Sprintf("--app %s: layout %s makes codes for app %s", *app, l.Name, l.App))
 	}
 	cfg.Layout = l
 	store, err := storage.Open(scfg)
@@ -213,24 +222,29 @@ func runBatch(ctx context.Context, sio stdio, args []string) int {
 }
 
 // batchEngine builds the engine as newEngine does, with WeChat codes
-// counted by a meter (nil without credentials: QR codes cost no budget).
-func batchEngine(ctx context.Context, sio stdio, s wechatConfig) (*poster.Engine, *batch.CodeMeter, func(), error) {
+// counted by a meter (nil without credentials: QR codes cost no budget,
+// and apps is nil too).
+func batchEngine(ctx context.Context, sio stdio, s wechatConfig) (*poster.Engine, *batch.CodeMeter, *wxa.Apps, func(), error) {
 	if !s.Configured() {
 		e, err := poster.NewEngine(poster.Config{})
-		return e, nil, func() {}, err
+		return e, nil, nil, func() {}, err
 	}
-	client, store, err := s.service(ctx, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})), nil, nil)
+	apps, store, err := s.services(ctx, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})), nil, nil)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	meter := batch.NewCodeMeter(wxcode.Source{Client: client}, codeProbe{client})
-	e, err := poster.NewEngine(poster.Config{Codes: meter})
-	return e, meter, func() { closeStore(store) }, err
+	meter := batch.NewCodeMeter(wxcode.Source{Apps: apps}, codeProbe{apps})
+	e, err := poster.NewEngine(poster.Config{Codes: meter, Apps: apps.Names()})
+	return e, meter, apps, func() { closeStore(store) }, err
 }
 
-// codeProbe asks the WeChat client's cache whether a code is there.
-type codeProbe struct{ c *wxa.Client }
+// codeProbe asks the cache of the request's app whether a code is there.
+type codeProbe struct{ apps *wxa.Apps }
 
 func (p codeProbe) Cached(ctx context.Context, req poster.CodeRequest) (bool, error) {
-	return p.c.Cached(ctx, wxcode.Request(req))
+	c, err := p.apps.Client(req.App)
+	if err != nil {
+		return false, err
+	}
+	return c.Cached(ctx, wxcode.Request(req))
 }

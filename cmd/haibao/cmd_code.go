@@ -26,8 +26,9 @@ func runCode(ctx context.Context, sio stdio, args []string) int {
 	lineColor := fl.String("line-color", "", "line colour as #RRGGBB (default: black)")
 	hyaline := fl.Bool("hyaline", false, "transparent background (PNG)")
 	out := fl.String("out", "", "output file (default: stdout); .png or .jpg converts if needed")
+	app := fl.String("app", "", "mini program, by its name in HAIBAO_WECHAT_APPS (default: the default app)")
 	fl.Usage = func() {
-		fmt.Fprintln(sio.err, "usage: haibao code --page P --scene S [--width 430] [--env-version release] [--out code.png]")
+		fmt.Fprintln(sio.err, "usage: haibao code --page P --scene S [--width 430] [--env-version release] [--app NAME] [--out code.png]")
 		fl.PrintDefaults()
 	}
 	if code, done := parseFlags(fl, args); done {
@@ -57,14 +58,17 @@ func runCode(ctx context.Context, sio stdio, args []string) int {
 	}
 	// Settings are checked after the flags, so a typo in a flag is reported
 	// as such whatever the environment.
-	client, ok, err := wechatClient(sio, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	apps, ok, err := wechatApps(sio, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return fail(sio, err)
 	}
 	if !ok {
 		return fail(sio, badUsage(errNoCredentials))
 	}
-	code, err := client.Code(ctx, req)
+	if err := pickApp(apps, *app); err != nil {
+		return usageError(sio, fl, err.Error())
+	}
+	code, err := apps.Code(ctx, *app, req)
 	if err != nil {
 		return fail(sio, err)
 	}

@@ -22,6 +22,7 @@ func runFakeWechat(ctx context.Context, sio stdio, args []string) int {
 	pages := fl.String("pages", "", "comma-separated pages of the published app; getUnlimited with check_path refuses others (default: accept any)")
 	rate := fl.Int("rate", 5000, "code API calls per minute before errcode 45009")
 	quota := fl.Int("quota", 100000, "lifetime total of get + createQRCode codes before errcode 45029")
+	more := fl.String("apps", "", "more apps to accept, as appid:secret,appid2:secret2 (each has its own tokens, limits and quota)")
 	fl.Usage = func() {
 		fmt.Fprintln(sio.err, "usage: haibao fake-wechat [--addr 127.0.0.1:9090] [--appid ID --secret S] [--token-ttl 7200s] [--pages p1,p2]")
 		fl.PrintDefaults()
@@ -33,6 +34,17 @@ func runFakeWechat(ctx context.Context, sio stdio, args []string) int {
 		return usageError(sio, fl, "--token-ttl, --rate and --quota must be positive")
 	}
 	opts := wxatest.Options{AppID: *appid, Secret: *secret, TokenTTL: *ttl, RatePerMinute: *rate, Quota: *quota}
+	if *more != "" {
+		opts.Apps = map[string]string{}
+		for i, entry := range strings.Split(*more, ",") {
+			id, sec, _ := strings.Cut(strings.TrimSpace(entry), ":")
+			if id == "" || sec == "" {
+				// The entry may be a secret: say where, not what.
+				return usageError(sio, fl, fmt.Sprintf("--apps entry %d: want appid:secret", i+1))
+			}
+			opts.Apps[id] = sec
+		}
+	}
 	for _, p := range strings.Split(*pages, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			opts.Pages = append(opts.Pages, p)
@@ -45,7 +57,7 @@ func runFakeWechat(ctx context.Context, sio stdio, args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(sio.err, nil))
 	url := "http://" + ln.Addr().String()
-	log.Info("fake WeChat listening; codes from it are plain QR codes, not real mini-program codes", "url", url, "appid", fake.Options().AppID)
+	log.Info("fake WeChat listening; codes from it are plain QR codes, not real mini-program codes", "url", url, "appid", fake.Options().AppID, "more_apps", len(opts.Apps))
 	if *secret == "" {
 		// The fake's built-in credentials are public test values.
 		fmt.Fprintf(sio.err, "point haibao at it with:\n  export HAIBAO_WECHAT_BASE_URL=%s HAIBAO_WECHAT_APPID=%s HAIBAO_WECHAT_SECRET=%s\n",

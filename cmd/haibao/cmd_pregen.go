@@ -56,8 +56,9 @@ func runPregen(ctx context.Context, sio stdio, args []string) int {
 	rateFlag := fl.String("rate", "", "upstream calls allowed, per s, m or h (default: HAIBAO_WECHAT_RATE a minute, else 5000/m)")
 	width := fl.Int("width", wxa.DefaultWidth, "width in pixels, 280-1280")
 	env := fl.String("env-version", "release", "release, trial or develop")
+	app := fl.String("app", "", "mini program, by its name in HAIBAO_WECHAT_APPS (default: the default app)")
 	fl.Usage = func() {
-		fmt.Fprintln(sio.err, "usage: haibao pregen --page P --scenes FILE [--concurrency 8] [--rate 5000/m] [--width 430]")
+		fmt.Fprintln(sio.err, "usage: haibao pregen --page P --scenes FILE [--concurrency 8] [--rate 5000/m] [--width 430] [--app NAME]")
 		fl.PrintDefaults()
 	}
 	if code, done := parseFlags(fl, args); done {
@@ -108,11 +109,15 @@ func runPregen(ctx context.Context, sio stdio, args []string) int {
 		return fail(sio, err)
 	}
 	logger := slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	client, store, err := settings.service(ctx, logger, nil, nil)
+	apps, store, err := settings.services(ctx, logger, nil, nil)
 	if err != nil {
 		return fail(sio, err)
 	}
 	defer closeStore(store)
+	if err := pickApp(apps, *app); err != nil {
+		return usageError(sio, fl, err.Error())
+	}
+	client, _ := apps.Client(*app)
 	ctx = wxa.WithClass(ctx, wxa.ClassBulk) // in cluster mode: the bulk sub-budget, never starving live requests
 	p := &pregen{client: client, base: base, total: len(lines), out: sio.err, file: *scenesFile}
 	p.tty = isTerminal(sio.err)

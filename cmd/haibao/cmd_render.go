@@ -14,6 +14,7 @@ import (
 	"github.com/haibao/haibao/internal/atomicfile"
 	"github.com/haibao/haibao/internal/wxcode"
 	"github.com/haibao/haibao/poster"
+	"github.com/haibao/haibao/wxa"
 )
 
 func runRender(ctx context.Context, sio stdio, args []string) int {
@@ -26,9 +27,10 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 	quality := fl.Int("quality", poster.DefaultQuality, "JPEG/WebP quality, 1-100")
 	scale := fl.Float64("scale", 0, "pixel ratio (default: the layout's scale)")
 	dir := fl.String("layouts", "", "layouts folder (default: ./layouts when present, else the embedded samples)")
+	app := fl.String("app", "", "mini program of the codes, by its name in HAIBAO_WECHAT_APPS, for a layout that names none (default: the default app)")
 	enc := addEncodeFlags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(sio.err, "usage: haibao render --layout NAME|PATH [--data FILE.json|-] [--out FILE] [--format png|jpeg|webp] [--quality 1-100] [--scale F] [--layouts DIR]")
+		fmt.Fprintln(sio.err, "usage: haibao render --layout NAME|PATH [--data FILE.json|-] [--out FILE] [--format png|jpeg|webp] [--quality 1-100] [--scale F] [--layouts DIR] [--app NAME]")
 		fl.PrintDefaults()
 	}
 	if code, done := parseFlags(fl, args); done {
@@ -65,9 +67,12 @@ func runRender(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, err)
 	}
-	res, err := engine.Render(ctx, l, values, poster.RenderOptions{Scale: *scale})
+	res, err := engine.Render(ctx, l, values, poster.RenderOptions{Scale: *scale, App: *app})
 	if msg := scaleProblem(err); msg != "" {
 		return usageError(sio, fl, msg)
+	}
+	if errors.Is(err, wxa.ErrUnknownApp) || errors.Is(err, poster.ErrAppMismatch) {
+		return usageError(sio, fl, "--app: "+appProblem(err))
 	}
 	if err != nil {
 		return fail(sio, err)
@@ -159,13 +164,14 @@ func fail(sio stdio, err error) int {
 // newEngine builds the poster engine the CLI renders with: codes come from
 // WeChat when credentials are set, else they are plain QR codes.
 func newEngine(sio stdio) (*poster.Engine, error) {
-	client, ok, err := wechatClient(sio, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	apps, ok, err := wechatApps(sio, slog.New(slog.NewTextHandler(sio.err, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return nil, err
 	}
 	cfg := poster.Config{}
 	if ok {
-		cfg.Codes = wxcode.Source{Client: client}
+		// Layouts must then name configured apps.
+		cfg.Codes, cfg.Apps = wxcode.Source{Apps: apps}, apps.Names()
 	}
 	return poster.NewEngine(cfg)
 }

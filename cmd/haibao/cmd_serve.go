@@ -76,16 +76,21 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if wcfg.Cluster.RedisURL != "" {
 		cobs = metrics.ClusterObserver()
 	}
-	client, store, err := wcfg.service(ctx, log, metrics, cobs)
+	apps, store, err := wcfg.services(ctx, log, metrics, cobs)
 	if err != nil {
 		return fail(sio, err)
 	}
 	defer closeStore(store)
+	appNames := apps.Names() // layouts must name one of them
+	if !cfg.WeChat.Configured() {
+		// The fake makes every app's codes: layouts naming apps work as is.
+		apps, appNames = apps.Lenient(), nil
+	}
 	loader, err := remote.New(cfg.Remote)
 	if err != nil {
 		return fail(sio, err)
 	}
-	engine, err := poster.NewEngine(poster.Config{Images: loader, Codes: wxcode.Source{Client: client}})
+	engine, err := poster.NewEngine(poster.Config{Images: loader, Codes: wxcode.Source{Apps: apps}, Apps: appNames})
 	if err != nil {
 		return fail(sio, err)
 	}
@@ -116,7 +121,7 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if len(cfg.Server.APIKeys) == 0 {
 		log.Warn("no API keys (HAIBAO_API_KEYS): POST /v1/posters is open to anyone who can reach this address")
 	}
-	deps := server.Deps{Engine: engine, Catalog: layouts, WeChat: client, Metrics: metrics, Logger: log}
+	deps := server.Deps{Engine: engine, Catalog: layouts, Apps: apps, Metrics: metrics, Logger: log}
 	if store != nil {
 		deps.ClusterMode = func() string { return store.Mode().String() }
 	}
@@ -124,7 +129,7 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if store != nil {
 		rdb = store.Client() // jobs are shared through the same Redis
 	}
-	mgr, err := openJobs(cfg, engine, layouts, metrics, log, rdb, &deps)
+	mgr, err := openJobs(cfg, engine, layouts, metrics, log, rdb, apps.Has, &deps)
 	if err != nil {
 		return fail(sio, err)
 	}
@@ -168,9 +173,9 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 // Redis when rdb is set, else in the jobs folder), resuming the jobs left
 // unfinished, and puts both in deps.
 func openJobs(cfg serveConfig, engine *poster.Engine, layouts *catalog.Catalog, metrics *server.Metrics, log *slog.Logger,
-	rdb redis.UniversalClient, deps *server.Deps) (*jobs.Manager, error) {
+	rdb redis.UniversalClient, hasApp func(string) bool, deps *server.Deps) (*jobs.Manager, error) {
 	jcfg := jobs.Config{
-		Dir: cfg.Jobs.Dir, Engine: engine, Observer: metrics.Jobs(), Redis: rdb,
+		Dir: cfg.Jobs.Dir, Engine: engine, Observer: metrics.Jobs(), Redis: rdb, HasApp: hasApp,
 		Layouts:       layouts.Layout,
 		WebhookSecret: cfg.Jobs.WebhookSecret,
 		WebhookClient: remote.NewClient(cfg.Jobs.WebhookHosts, "webhook hosts", 30*time.Second),

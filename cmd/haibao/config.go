@@ -137,6 +137,9 @@ type wechatConfig struct {
 	MemCacheBytes  int       // codes kept in memory in front of the disk
 	RateSet        bool      // HAIBAO_WECHAT_RATE was given (cluster mode has its own default)
 	Cluster        clusterConfig
+	// Apps are more mini programs (HAIBAO_WECHAT_APPS, HAIBAO_WECHAT_APPS_FILE);
+	// the settings above apply to each of them. See apps.go.
+	Apps []appCredentials
 }
 
 // clusterConfig is cluster mode: several instances sharing WeChat state
@@ -206,7 +209,33 @@ func readWechatConfig(getenv func(string) string) (wechatConfig, error) {
 	if e.err != nil {
 		return c, badUsage(e.err)
 	}
+	if err := readApps(&c, getenv("HAIBAO_WECHAT_APPS"), getenv("HAIBAO_WECHAT_APPS_FILE")); err != nil {
+		return c, badUsage(err)
+	}
 	return c, badUsage(c.Validate())
+}
+
+// readApps reads the mini programs beyond HAIBAO_WECHAT_APPID: a list in
+// the variable, and the lines of a file (friendlier for secrets, which can
+// then be mounted rather than set in the environment).
+func readApps(c *wechatConfig, list, file string) error {
+	apps, err := parseApps("HAIBAO_WECHAT_APPS", list)
+	if err != nil {
+		return err
+	}
+	if file != "" {
+		b, err := readAppsFile(file)
+		if err != nil {
+			return fmt.Errorf("HAIBAO_WECHAT_APPS_FILE: %w", err)
+		}
+		more, err := parseApps("HAIBAO_WECHAT_APPS_FILE", string(b))
+		if err != nil {
+			return err
+		}
+		apps = append(apps, more...)
+	}
+	c.Apps = apps
+	return nil
 }
 
 // errHalfCredentials: with only one of the two set, falling back to the
@@ -218,6 +247,9 @@ var errHalfCredentials = errors.New("HAIBAO_WECHAT_APPID and HAIBAO_WECHAT_SECRE
 func (c wechatConfig) Validate() error {
 	if (c.AppID == "") != (c.Secret == "") {
 		return errHalfCredentials
+	}
+	if err := c.validateApps(); err != nil {
+		return err
 	}
 	switch c.TokenMode {
 	case tokenStable, tokenLegacy:
@@ -257,22 +289,19 @@ func (c clusterConfig) Validate(mode tokenMode) error {
 	return nil
 }
 
-// Configured reports whether credentials were given.
-func (c wechatConfig) Configured() bool { return c.AppID != "" && c.Secret != "" }
+// Configured reports whether credentials were given, for one app or more.
+func (c wechatConfig) Configured() bool { return c.AppID != "" && c.Secret != "" || len(c.Apps) > 0 }
 
-var errNoCredentials = errors.New("no WeChat credentials: set HAIBAO_WECHAT_APPID and HAIBAO_WECHAT_SECRET " +
+var errNoCredentials = errors.New("no WeChat credentials: set HAIBAO_WECHAT_APPID and HAIBAO_WECHAT_SECRET, or HAIBAO_WECHAT_APPS " +
 	"(to try it locally, run `haibao fake-wechat` and set HAIBAO_WECHAT_BASE_URL to the address it prints)")
 
-// newClient builds the WeChat client: a memory cache over the bounded disk
-// cache, the rate limit and the token source c names.
-func (c wechatConfig) newClient(logger *slog.Logger, obs wxa.Observer) (*wxa.Client, error) {
-	disk, err := newDiskCache(c)
-	if err != nil {
-		return nil, fmt.Errorf("code cache %s: %w", c.CacheDir, err)
-	}
+// newClient builds the WeChat client of c's app: the code cache (memory
+// over the bounded disk, shared by every app: the keys name the app), the
+// rate limit and the token source c names.
+func (c wechatConfig) newClient(logger *slog.Logger, obs wxa.Observer, codes localCaches) (*wxa.Client, error) {
 	cfg := wxa.Config{
 		AppID: c.AppID, Secret: c.Secret, BaseURL: c.BaseURL,
-		Cache:    wxa.Layered{wxa.NewMemoryCache(c.MemCacheBytes), disk},
+		Cache:    wxa.Layered{codes.memory, codes.disk},
 		Limiter:  wxa.NewRateLimiter(c.Rate),
 		Observer: obs,
 		Logger:   logger,

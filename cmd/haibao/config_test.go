@@ -34,7 +34,7 @@ func TestWechatConfigDefaultsAndEnv(t *testing.T) {
 	}))
 	want := wechatConfig{AppID: "wx1", Secret: "s", BaseURL: "http://127.0.0.1:9", TokenMode: tokenLegacy, Rate: 60,
 		CacheDir: "/tmp/codes", DiskCacheBytes: 5 << 20, MemCacheBytes: defaultCodeMemBytes, RateSet: true}
-	if err != nil || c != want || !c.Configured() {
+	if err != nil || !reflect.DeepEqual(c, want) || !c.Configured() {
 		t.Errorf("got %+v %v\nwant %+v", c, err, want)
 	}
 	// Validate only checks: a zero config is refused, not filled in.
@@ -42,7 +42,7 @@ func TestWechatConfigDefaultsAndEnv(t *testing.T) {
 	if err := zero.Validate(); err == nil {
 		t.Error("zero config accepted")
 	}
-	if zero != (wechatConfig{}) {
+	if !reflect.DeepEqual(zero, wechatConfig{}) {
 		t.Error("Validate changed the config")
 	}
 }

@@ -6,13 +6,14 @@ import (
 	"github.com/haibao/haibao/wxa"
 )
 
-// wechatClient builds the WeChat client from the environment; ok is false
-// when no credentials are set. Half-set credentials are an error.
-func wechatClient(sio stdio, logger *slog.Logger) (client *wxa.Client, ok bool, err error) {
+// wechatApps builds the WeChat clients, one per app, from the environment;
+// ok is false when no credentials are set. Half-set credentials are an
+// error.
+func wechatApps(sio stdio, logger *slog.Logger) (apps *wxa.Apps, ok bool, err error) {
 	c, err := readWechatConfig(sio.getenv)
 	if err != nil || !c.Configured() {
 		return nil, false, err
 	}
-	client, err = c.newClient(logger, nil)
-	return client, err == nil, err
+	apps, err = c.newApps(logger, nil)
+	return apps, err == nil, err
 }

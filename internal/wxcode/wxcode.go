@@ -12,9 +12,19 @@ import (
 	"github.com/haibao/haibao/wxa"
 )
 
-// Source is a poster.CodeSource backed by WeChat.
+// Source is a poster.CodeSource backed by WeChat: one client, or several
+// mini programs picked by the request's app.
 type Source struct {
-	Client *wxa.Client
+	Client *wxa.Client // the one app; the request's app is not looked at
+	Apps   *wxa.Apps   // when set, Client is unused and the app picks the client
+}
+
+// client is the client that makes req's code.
+func (s Source) client(req poster.CodeRequest) (*wxa.Client, error) {
+	if s.Apps == nil {
+		return s.Client, nil
+	}
+	return s.Apps.Client(req.App)
 }
 
 // Request turns a poster code request into a WeChat one: page and scene
@@ -37,7 +47,11 @@ func Request(req poster.CodeRequest) wxa.CodeRequest {
 
 // Code fetches (or reads from the cache) and decodes the code.
 func (s Source) Code(ctx context.Context, req poster.CodeRequest) (image.Image, error) {
-	code, err := s.Client.Code(ctx, Request(req))
+	c, err := s.client(req)
+	if err != nil {
+		return nil, err
+	}
+	code, err := c.Code(ctx, Request(req))
 	if err != nil {
 		return nil, err
 	}

@@ -29,8 +29,11 @@ import (
 
 // Options configure the fake. Zero fields take the defaults noted.
 type Options struct {
-	AppID    string        // default DefaultAppID
-	Secret   string        // default DefaultSecret
+	AppID  string // default DefaultAppID
+	Secret string // default DefaultSecret
+	// Apps are more apps the fake accepts, appid → secret. Each app has
+	// its own tokens, per-minute windows and lifetime quota, as on WeChat.
+	Apps     map[string]string
 	TokenTTL time.Duration // default 7200 s
 	// Pages are the pages of the "published" app; getUnlimited with
 	// check_path answers 41030 for others. Empty accepts every page.
@@ -70,10 +73,14 @@ type Stats struct {
 	CodeCalls        map[string]int `json:"code_calls"`
 	Errors           map[string]int `json:"errors"` // by errcode
 	TokensIssued     int            `json:"tokens_issued"`
-	QuotaUsed        int            `json:"quota_used"` // codes charged to the get + createQRCode lifetime quota
+	QuotaUsed        int            `json:"quota_used"` // codes charged to the get + createQRCode lifetime quota, all apps
+	// AppCodeCalls counts code calls that carried a valid token, by appid
+	// and then API.
+	AppCodeCalls map[string]map[string]int `json:"app_code_calls"`
 }
 
 type tokenInfo struct {
+	app     string // the appid it was issued to
 	expiry  time.Time
 	retired time.Time // zero while current
 }
@@ -86,12 +93,12 @@ type Server struct {
 	srv     *httptest.Server
 	mu      sync.Mutex
 	tokens  map[string]*tokenInfo
-	current string
-	forced  time.Time // last stable_token force_refresh
+	current map[string]string    // appid → its current token
+	forced  map[string]time.Time // appid → last stable_token force_refresh
 	stats   Stats
 	faults  Faults
-	windows map[string]*window
-	quota   int
+	windows map[string]*window // by appid and API
+	quota   map[string]int     // by appid
 }
 
 type window struct {
@@ -125,8 +132,11 @@ func New(opts Options) *Server {
 	return &Server{
 		opts:    opts,
 		tokens:  map[string]*tokenInfo{},
-		stats:   Stats{CodeCalls: map[string]int{}, Errors: map[string]int{}},
+		current: map[string]string{},
+		forced:  map[string]time.Time{},
+		stats:   Stats{CodeCalls: map[string]int{}, Errors: map[string]int{}, AppCodeCalls: map[string]map[string]int{}},
 		windows: map[string]*window{},
+		quota:   map[string]int{},
 	}
 }
 
@@ -178,6 +188,13 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.stats.Errors {
 		out.Errors[k] = v
 	}
+	out.AppCodeCalls = map[string]map[string]int{}
+	for app, calls := range s.stats.AppCodeCalls {
+		out.AppCodeCalls[app] = map[string]int{}
+		for k, v := range calls {
+			out.AppCodeCalls[app][k] = v
+		}
+	}
 	return out
 }
 
@@ -199,7 +216,7 @@ func (s *Server) RetireTokens() {
 			t.retired = now
 		}
 	}
-	s.current = ""
+	clear(s.current)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -215,10 +232,14 @@ func (s *Server) fail(w http.ResponseWriter, code int, msg string) {
 }
 
 func (s *Server) checkApp(appid, secret string) (int, string) {
-	if appid != s.opts.AppID {
+	want, ok := s.opts.Apps[appid]
+	if appid == s.opts.AppID {
+		want, ok = s.opts.Secret, true
+	}
+	if !ok {
 		return 40013, "invalid appid"
 	}
-	if secret != s.opts.Secret {
+	if secret != want {
 		return 40125, "invalid appsecret"
 	}
 	return 0, ""
@@ -230,15 +251,16 @@ func newToken() string {
 	return "FAKE_" + hex.EncodeToString(b)
 }
 
-// mint issues a new token; the previous current one retires after grace.
-func (s *Server) mint(grace time.Duration) (string, time.Duration) {
+// mint issues a new token for app; its previous current one retires after
+// grace.
+func (s *Server) mint(app string, grace time.Duration) (string, time.Duration) {
 	now := s.opts.Now()
-	if old, ok := s.tokens[s.current]; ok && old.retired.IsZero() {
+	if old, ok := s.tokens[s.current[app]]; ok && old.retired.IsZero() {
 		old.retired = now.Add(grace)
 	}
 	t := newToken()
-	s.tokens[t] = &tokenInfo{expiry: now.Add(s.opts.TokenTTL)}
-	s.current = t
+	s.tokens[t] = &tokenInfo{app: app, expiry: now.Add(s.opts.TokenTTL)}
+	s.current[app] = t
 	s.stats.TokensIssued++
 	return t, s.opts.TokenTTL
 }
@@ -256,7 +278,7 @@ func (s *Server) legacyToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, code, msg)
 		return
 	}
-	t, ttl := s.mint(s.opts.Grace)
+	t, ttl := s.mint(q.Get("appid"), s.opts.Grace)
 	writeJSON(w, map[string]any{"access_token": t, "expires_in": int(ttl.Seconds())})
 }
 
@@ -284,43 +306,45 @@ func (s *Server) stableToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	cur, ok := s.tokens[s.current]
+	app := req.AppID
+	cur, ok := s.tokens[s.current[app]]
 	const overlap = 5 * time.Minute
 	switch {
 	case req.ForceRefresh:
-		if !s.forced.IsZero() && now.Sub(s.forced) < 30*time.Second {
+		if last := s.forced[app]; !last.IsZero() && now.Sub(last) < 30*time.Second {
 			s.fail(w, 45009, "reach max api daily quota limit (force_refresh at most once per 30s)")
 			return
 		}
-		s.forced = now
-		s.mint(overlap)
+		s.forced[app] = now
+		s.mint(app, overlap)
 	case !ok || !cur.retired.IsZero() || !now.Before(cur.expiry):
-		s.mint(overlap)
+		s.mint(app, overlap)
 	case cur.expiry.Sub(now) <= overlap:
 		// In its last minutes the token is replaced; the old one stays
 		// valid until it expires.
-		s.mint(cur.expiry.Sub(now))
+		s.mint(app, cur.expiry.Sub(now))
 	}
-	t := s.tokens[s.current]
-	writeJSON(w, map[string]any{"access_token": s.current, "expires_in": int(math.Round(t.expiry.Sub(now).Seconds()))})
+	t := s.tokens[s.current[app]]
+	writeJSON(w, map[string]any{"access_token": s.current[app], "expires_in": int(math.Round(t.expiry.Sub(now).Seconds()))})
 }
 
-// checkToken answers the errcode for a token, 0 when it is valid.
-func (s *Server) checkToken(tok string) (int, string) {
+// checkToken answers the errcode for a token, 0 when it is valid, and the
+// app it belongs to.
+func (s *Server) checkToken(tok string) (string, int, string) {
 	if tok == "" {
-		return 41001, "access_token missing"
+		return "", 41001, "access_token missing"
 	}
 	t, ok := s.tokens[tok]
 	now := s.opts.Now()
 	switch {
 	case !ok:
-		return 40014, "invalid access_token"
+		return "", 40014, "invalid access_token"
 	case !t.retired.IsZero() && !now.Before(t.retired):
-		return 40001, "invalid credential, access_token is invalid or not latest"
+		return "", 40001, "invalid credential, access_token is invalid or not latest"
 	case !now.Before(t.expiry):
-		return 42001, "access_token expired"
+		return "", 42001, "access_token expired"
 	}
-	return 0, ""
+	return t.app, 0, ""
 }
 
 func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
@@ -412,9 +436,16 @@ type drawing struct {
 // answer checks a code request like WeChat does and counts it against the
 // limits; the errcode is 0 when a code is to be drawn. Call with s.mu held.
 func (s *Server) answer(api string, r *http.Request, raw []byte, f Faults, applies bool) (drawing, int, string) {
-	if code, msg := s.checkToken(r.URL.Query().Get("access_token")); code != 0 {
+	app, code, msg := s.checkToken(r.URL.Query().Get("access_token"))
+	if code != 0 {
 		return drawing{}, code, msg
 	}
+	calls := s.stats.AppCodeCalls[app]
+	if calls == nil {
+		calls = map[string]int{}
+		s.stats.AppCodeCalls[app] = calls
+	}
+	calls[api]++
 	if applies && f.ErrCode != 0 && (f.ErrorRate == 0 || mrand.Float64() < f.ErrorRate) {
 		return drawing{}, f.ErrCode, "injected fault"
 	}
@@ -465,17 +496,17 @@ func (s *Server) answer(api string, r *http.Request, raw []byte, f Faults, appli
 		if b.Path == nil || *b.Path == "" || len(*b.Path) > limit {
 			return drawing{}, 40159, "invalid length for path, or the data is not json string"
 		}
-		if s.quota >= s.opts.Quota {
+		if s.quota[app] >= s.opts.Quota {
 			return drawing{}, 45029, "reach max count limit"
 		}
 		content = *b.Path
 	}
-	if !s.allow(api) {
+	if !s.allow(app, api) {
 		return drawing{}, 45009, "reach max api minute quota limit"
 	}
 	if api != "getUnlimited" {
-		s.quota++
-		s.stats.QuotaUsed = s.quota
+		s.quota[app]++
+		s.stats.QuotaUsed++
 	}
 	fg := color.NRGBA{A: 255}
 	if b.LineColor != nil && !b.AutoColor {
@@ -506,13 +537,14 @@ func (d drawing) draw() ([]byte, string, error) {
 	return out.Bytes(), "jpeg", nil
 }
 
-// allow counts a call against the per-minute limit of api.
-func (s *Server) allow(api string) bool {
+// allow counts a call against app's per-minute limit of api.
+func (s *Server) allow(app, api string) bool {
 	now := s.opts.Now()
-	win := s.windows[api]
+	key := app + "/" + api
+	win := s.windows[key]
 	if win == nil || now.Sub(win.start) >= time.Minute {
 		win = &window{start: now}
-		s.windows[api] = win
+		s.windows[key] = win
 	}
 	if win.n >= s.opts.RatePerMinute {
 		return false

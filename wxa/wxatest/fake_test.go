@@ -156,3 +156,45 @@ func TestCredentialsAndExpiry(t *testing.T) {
 		t.Errorf("expired: errcode %d, want 42001", got)
 	}
 }
+
+func TestSeveralApps(t *testing.T) {
+	s := NewServer(Options{Apps: map[string]string{"wxother": "other-secret"}})
+	defer s.Close()
+	post := func(appid, secret string) (string, int) {
+		body := `{"grant_type":"client_credential","appid":"` + appid + `","secret":"` + secret + `"}`
+		resp, err := http.Post(s.URL+"/cgi-bin/stable_token", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v struct {
+			Token   string `json:"access_token"`
+			ErrCode int    `json:"errcode"`
+		}
+		json.NewDecoder(resp.Body).Decode(&v)
+		return v.Token, v.ErrCode
+	}
+	def, code := post(DefaultAppID, DefaultSecret)
+	other, code2 := post("wxother", "other-secret")
+	if code != 0 || code2 != 0 || def == other {
+		t.Fatalf("tokens %q (%d), %q (%d): want two different tokens", def, code, other, code2)
+	}
+	if _, code := post("wxother", DefaultSecret); code != 40125 {
+		t.Errorf("another app's secret: errcode %d, want 40125", code)
+	}
+	if _, code := post("wxnobody", "x"); code != 40013 {
+		t.Errorf("unknown appid: errcode %d, want 40013", code)
+	}
+	if again, _ := post(DefaultAppID, DefaultSecret); again != def {
+		t.Error("the other app's token replaced the default app's stable token")
+	}
+	for _, tok := range []string{def, other, other} {
+		if code := codeWith(t, s, tok); code != 0 {
+			t.Fatalf("code errcode %d", code)
+		}
+	}
+	got := s.Stats().AppCodeCalls
+	if got[DefaultAppID]["getUnlimited"] != 1 || got["wxother"]["getUnlimited"] != 2 {
+		t.Errorf("calls by app %v", got)
+	}
+}
