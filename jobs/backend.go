@@ -28,6 +28,8 @@ type backend interface {
 	// service is stopping): it resumes later, here or elsewhere.
 	release(st State)
 	active(ctx context.Context) (int, error)
+	// forget drops what is known of an ended job whose folder was swept.
+	forget(id string)
 	close()
 }
 

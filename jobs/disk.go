@@ -72,13 +72,14 @@ func openDisk(dir string, maxQueued int, log *slog.Logger) (*disk, error) {
 type persisted struct {
 	State
 	Input string `json:"input"`
+	Owner string `json:"owner,omitempty"`
 }
 
 func (d *disk) jobDir(id string) string { return filepath.Join(d.dir, id) }
 
 func (d *disk) save(st State) error {
 	return atomicfile.Write(filepath.Join(d.jobDir(st.ID), "state.json"), 0o644, func(w io.Writer) error {
-		return json.NewEncoder(w).Encode(persisted{State: st, Input: st.Input})
+		return json.NewEncoder(w).Encode(persisted{State: st, Input: st.Input, Owner: st.Owner})
 	})
 }
 
@@ -91,7 +92,7 @@ func loadState(dir string) (State, error) {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return State{}, fmt.Errorf("%s: %w", dir, err)
 	}
-	p.State.Input = p.Input
+	p.State.Input, p.State.Owner = p.Input, p.Owner
 	return p.State, nil
 }
 
@@ -196,3 +197,11 @@ func (d *disk) active(ctx context.Context) (int, error) {
 }
 
 func (d *disk) close() {}
+
+func (d *disk) forget(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st, ok := d.states[id]; ok && st.Status.final() {
+		delete(d.states, id)
+	}
+}

@@ -33,11 +33,30 @@ func (m *Manager) Handler() http.Handler {
 	return mux
 }
 
+// writeError answers in the service's error shape, with the request id
+// the service gave the request (its X-Request-Id answer header).
 func writeError(w http.ResponseWriter, status int, code, msg string) {
+	body := map[string]string{"code": code, "message": msg}
+	if id := w.Header().Get("X-Request-Id"); id != "" {
+		body["request_id"] = id
+	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	json.NewEncoder(w).Encode(map[string]any{"error": body})
 }
+
+// OwnerHeader is the request header by which the service tells the jobs
+// handler who is asking: an opaque id of the API key, or nothing when the
+// service has no keys. The service sets it after checking the key and
+// drops any value a client sent. A job is visible only to its owner.
+const OwnerHeader = "Haibao-Key-Id"
+
+// visible says whether the requester may see st.
+func visible(r *http.Request, st State) bool { return st.Owner == r.Header.Get(OwnerHeader) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -99,7 +118,6 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 	case m.uploads <- struct{}{}:
 		defer func() { <-m.uploads }()
 	default:
-		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusTooManyRequests, "overloaded", "too many jobs being uploaded at once; try again shortly")
 		return
 	}
@@ -135,7 +153,7 @@ func (m *Manager) create(w http.ResponseWriter, r *http.Request) {
 		m.refuse(w, status, msg)
 		return
 	}
-	st.ID, st.Input = id, input
+	st.ID, st.Input, st.Owner = id, input, r.Header.Get(OwnerHeader)
 	if err := m.add(r.Context(), st); err != nil {
 		os.RemoveAll(dir)
 		if errors.Is(err, errQueueFull) {
@@ -335,7 +353,6 @@ func (m *Manager) check(req request) (State, int, string) {
 // gone); the cause goes to the log.
 func (m *Manager) unavailable(w http.ResponseWriter, err error) {
 	m.log.Error("job store failed", "err", err)
-	w.Header().Set("Retry-After", "5")
 	writeError(w, http.StatusServiceUnavailable, "jobs_unavailable", "jobs cannot be reached right now; retry shortly")
 }
 
@@ -344,15 +361,30 @@ func (m *Manager) show(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil:
 		m.unavailable(w, err)
-	case !ok:
+	case !ok || !visible(r, st):
 		writeError(w, http.StatusNotFound, "not_found", "no such job")
 	default:
 		writeJSON(w, http.StatusOK, st.view())
 	}
 }
 
+// remove cancels a job: 202 while it stops (a queued one is cancelled at
+// once), 200 with its final state when it had already ended.
 func (m *Manager) remove(w http.ResponseWriter, r *http.Request) {
-	st, ok, err := m.b.cancel(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	st, ok, err := m.b.get(r.Context(), id)
+	switch {
+	case err != nil:
+		m.unavailable(w, err)
+		return
+	case !ok || !visible(r, st):
+		writeError(w, http.StatusNotFound, "not_found", "no such job")
+		return
+	case st.Status.final():
+		writeJSON(w, http.StatusOK, st.view())
+		return
+	}
+	st, ok, err = m.cancel(r.Context(), id)
 	switch {
 	case err != nil:
 		m.unavailable(w, err)
@@ -372,7 +404,7 @@ func (m *Manager) file(name, ct string) http.HandlerFunc {
 		case err != nil:
 			m.unavailable(w, err)
 			return
-		case !ok:
+		case !ok || !visible(r, st):
 			writeError(w, http.StatusNotFound, "not_found", "no such job")
 			return
 		case !st.Status.final():

@@ -204,8 +204,11 @@ func TestCreateErrors(t *testing.T) {
 			t.Errorf("%s %s: %d %q, want %d %q", method, tt.body, code, msg, tt.status, tt.msg)
 		}
 	}
-	if ents, _ := os.ReadDir(f.dir); len(ents) != 0 {
-		t.Fatalf("refused jobs left %d folders", len(ents))
+	ents, _ := os.ReadDir(f.dir)
+	for _, e := range ents {
+		if e.IsDir() {
+			t.Fatalf("a refused job left its folder %s", e.Name())
+		}
 	}
 }
 

@@ -29,9 +29,28 @@ type Manager struct {
 	ctx  context.Context
 	stop context.CancelCauseFunc
 	wg   sync.WaitGroup
+	// hooks tracks webhook deliveries, which go on beside the next job.
+	hooks sync.WaitGroup
 	// uploads holds a token per POST /v1/jobs body being read.
 	uploads chan struct{}
+	unlock  func()
 }
+
+// Bounds of what one job may cost.
+const (
+	// maxRows is the most rows a job may have.
+	maxRows = 1_000_000
+	// maxXLSXBytes is the most an uploaded workbook may unzip to: a cell
+	// of a sheet is read whole, so this also bounds the memory one
+	// hostile cell can take.
+	maxXLSXBytes = 128 << 20
+	// maxStoredOutput is the largest manifest or errors file stored beside
+	// the posters; a larger one stays in the jobs folder.
+	maxStoredOutput = 64 << 20
+	// closeWait is how long Close waits for the running job to stop at a
+	// row boundary before it gives up on it (it resumes at the next start).
+	closeWait = 10 * time.Second
+)
 
 // progressEvery is how often a running job's counts are recorded (what
 // GET shows) and its claim renewed.
@@ -50,15 +69,20 @@ func New(cfg Config, logger *slog.Logger) (*Manager, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	unlock, err := lockDir(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
 	var b backend
-	var err error
 	if cfg.Redis != nil {
 		b = openRedis(cfg.Redis, cfg.Dir, cfg.MaxQueued, logger)
 	} else if b, err = openDisk(cfg.Dir, cfg.MaxQueued, logger); err != nil {
+		unlock()
 		return nil, err
 	}
 	ctx, stop := context.WithCancelCause(context.Background())
-	m := &Manager{cfg: cfg, log: logger, b: b, ctx: ctx, stop: stop, uploads: make(chan struct{}, maxUploads)}
+	m := &Manager{cfg: cfg, log: logger, b: b, ctx: ctx, stop: stop, uploads: make(chan struct{}, maxUploads), unlock: unlock}
+	m.sweep()
 	if n, err := b.active(ctx); err == nil {
 		cfg.Observer.Queued(n)
 	}
@@ -71,8 +95,21 @@ func New(cfg Config, logger *slog.Logger) (*Manager, error) {
 // Manager next opens the same folder (or any instance, with Redis).
 func (m *Manager) Close() {
 	m.stop(errShutdown)
-	m.wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		m.wg.Wait()
+		m.hooks.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+		// A row stuck in code the context cannot stop; the process is
+		// going away, and the job resumes at the next start.
+		m.log.Warn("jobs: the running job did not stop in time; leaving it to resume")
+	}
 	m.b.close()
+	m.unlock()
 }
 
 func (m *Manager) work() {
@@ -127,7 +164,8 @@ func (m *Manager) run(st State) {
 		defer wg.Done()
 		m.watch(ctx, cancel, st, stats)
 	}()
-	sum, err := m.execute(m.cfg.Bulk(ctx), st, stats)
+	sink := &guardedSink{Sink: m.cfg.Sink, log: m.log, job: st.ID, fail: cancel}
+	sum, err := m.execute(m.cfg.Bulk(ctx), st, stats, sink)
 	cancel(nil)
 	wg.Wait()
 
@@ -140,6 +178,8 @@ func (m *Manager) run(st State) {
 	switch {
 	case errors.Is(cause, errCancelled):
 		st.Status = Cancelled
+	case errors.Is(cause, errStore):
+		st.Status, st.Error = Failed, errStore.Error()+"; the job stopped (posters stored so far are kept: post it again to finish it)"
 	case err != nil:
 		st.Status, st.Error = Failed, err.Error()
 	default:
@@ -148,12 +188,68 @@ func (m *Manager) run(st State) {
 	st.Finished = time.Now().UTC()
 	m.keepOutputs(&st)
 	m.finish(st)
-	m.cfg.Observer.JobEnded(st.Status)
+	if n, err := m.b.active(m.ctx); err == nil {
+		m.cfg.Observer.Queued(n)
+	}
 	m.log.Info("job ended", "job", st.ID, "status", st.Status, "stored", sum.Stored, "existing", sum.Existing, "failed", sum.Failed)
-	if st.Webhook != "" {
+	m.ended(st)
+	m.sweep()
+}
+
+// ended counts a job that ended and sends its webhook, beside the next
+// job: a slow receiver does not hold the queue.
+func (m *Manager) ended(st State) {
+	m.cfg.Observer.JobEnded(st.Status)
+	if st.Webhook == "" {
+		return
+	}
+	m.hooks.Add(1)
+	go func() {
+		defer m.hooks.Done()
 		if err := m.notify(m.ctx, st); err != nil {
 			st.WebhookErr = err.Error()
+			m.log.Warn("webhook not delivered", "job", st.ID, "err", err)
 			m.finish(st)
+		}
+	}()
+}
+
+// cancel stops a job; one that had not started ends here and now.
+func (m *Manager) cancel(ctx context.Context, id string) (State, bool, error) {
+	before, ok, err := m.b.get(ctx, id)
+	if err != nil || !ok || before.Status.final() {
+		return before, ok, err
+	}
+	st, ok, err := m.b.cancel(ctx, id)
+	if err == nil && ok && st.Status == Cancelled {
+		m.log.Info("job ended", "job", st.ID, "status", st.Status)
+		m.ended(st)
+	}
+	return st, ok, err
+}
+
+// sweep removes the folders of jobs that ended longer ago than they are
+// kept, so the jobs folder does not grow without bound.
+func (m *Manager) sweep() {
+	ents, err := os.ReadDir(m.cfg.Dir)
+	if err != nil {
+		return
+	}
+	old := time.Now().Add(-keepEnded)
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.ModTime().After(old) {
+			continue
+		}
+		st, ok, err := m.b.get(m.ctx, e.Name())
+		if err != nil || (ok && !st.Status.final()) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(m.cfg.Dir, e.Name())); err == nil {
+			m.b.forget(e.Name())
 		}
 	}
 }
@@ -207,7 +303,14 @@ func (m *Manager) keepOutputs(st *State) {
 		file, name, ct string
 		url            *string
 	}{{"manifest.jsonl", "manifest.jsonl", "application/jsonl", &st.ManifestURL}, {"errors.csv", "errors.csv", "text/csv; charset=utf-8", &st.ErrorsURL}} {
-		b, err := os.ReadFile(filepath.Join(m.jobDir(st.ID), o.file))
+		p := filepath.Join(m.jobDir(st.ID), o.file)
+		if info, err := os.Stat(p); err != nil || info.Size() > maxStoredOutput {
+			if err == nil {
+				m.log.Warn("job output too large to store beside the posters; kept in the jobs folder", "job", st.ID, "file", o.name, "bytes", info.Size())
+			}
+			continue
+		}
+		b, err := os.ReadFile(p)
 		if err != nil {
 			continue
 		}
@@ -222,7 +325,7 @@ func (m *Manager) keepOutputs(st *State) {
 
 // execute runs the batch, writing the manifest and errors file into the
 // job's folder.
-func (m *Manager) execute(ctx context.Context, st State, stats *batch.Stats) (batch.Summary, error) {
+func (m *Manager) execute(ctx context.Context, st State, stats *batch.Stats, sink batch.Sink) (batch.Summary, error) {
 	l, ok := m.cfg.Layouts(st.Layout)
 	if !ok {
 		return batch.Summary{}, fmt.Errorf("layout %q no longer exists", st.Layout)
@@ -244,10 +347,16 @@ func (m *Manager) execute(ctx context.Context, st State, stats *batch.Stats) (ba
 		return batch.Summary{}, fmt.Errorf("job input: %w", err)
 	}
 	rf, _ := rows.FormatFromPath(input)
-	if n, err := rows.Count(input, rf, rows.Options{}); err == nil {
-		stats.Total.Store(int64(n))
+	opt := rows.Options{Limits: rows.Limits{MaxXLSXBytes: maxXLSXBytes}}
+	n, err := rows.Count(input, rf, opt)
+	if err != nil {
+		return batch.Summary{}, err
 	}
-	src, err := rows.Open(input, rf, rows.Options{})
+	if n > maxRows {
+		return batch.Summary{}, fmt.Errorf("the job has %d rows; at most %d", n, maxRows)
+	}
+	stats.Total.Store(int64(n))
+	src, err := rows.Open(input, rf, opt)
 	if err != nil {
 		return batch.Summary{}, err
 	}
@@ -259,7 +368,7 @@ func (m *Manager) execute(ctx context.Context, st State, stats *batch.Stats) (ba
 	var runErr error
 	werr := atomicfile.Write(filepath.Join(dir, "manifest.jsonl"), 0o644, func(mw io.Writer) error {
 		return atomicfile.Write(filepath.Join(dir, "errors.csv"), 0o644, func(ew io.Writer) error {
-			sum, runErr = batch.Run(ctx, m.cfg.Engine, src, m.cfg.Sink, cfg, batch.Outputs{Manifest: mw, Errors: ew}, stats)
+			sum, runErr = batch.Run(ctx, m.cfg.Engine, src, sink, cfg, batch.Outputs{Manifest: mw, Errors: ew}, stats)
 			return nil
 		})
 	})

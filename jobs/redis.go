@@ -77,7 +77,7 @@ func (r *redisBackend) create(ctx context.Context, st State, input string) error
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(persisted{State: st, Input: st.Input})
+	b, err := json.Marshal(persisted{State: st, Input: st.Input, Owner: st.Owner})
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (r *redisBackend) get(ctx context.Context, id string) (State, bool, error) 
 	if err := json.Unmarshal(b, &p); err != nil {
 		return State{}, false, fmt.Errorf("jobs: redis: job %s: %w", id, err)
 	}
-	p.State.Input = p.Input
+	p.State.Input, p.State.Owner = p.Input, p.Owner
 	return p.State, true, nil
 }
 
@@ -122,7 +122,7 @@ func validID(id string) bool {
 }
 
 func (r *redisBackend) put(ctx context.Context, st State, ttl time.Duration) error {
-	b, err := json.Marshal(persisted{State: st, Input: st.Input})
+	b, err := json.Marshal(persisted{State: st, Input: st.Input, Owner: st.Owner})
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ return redis.call('EXISTS', KEYS[3])
 `)
 
 func (r *redisBackend) progress(ctx context.Context, st State) (bool, error) {
-	b, err := json.Marshal(persisted{State: st, Input: st.Input})
+	b, err := json.Marshal(persisted{State: st, Input: st.Input, Owner: st.Owner})
 	if err != nil {
 		return false, err
 	}
@@ -283,7 +283,7 @@ func (r *redisBackend) progress(ctx context.Context, st State) (bool, error) {
 }
 
 func (r *redisBackend) finish(ctx context.Context, st State) error {
-	b, err := json.Marshal(persisted{State: st, Input: st.Input})
+	b, err := json.Marshal(persisted{State: st, Input: st.Input, Owner: st.Owner})
 	if err != nil {
 		return err
 	}
@@ -317,5 +317,8 @@ func (r *redisBackend) active(ctx context.Context) (int, error) {
 	n, err := r.rdb.LLen(ctx, keyRunning).Result()
 	return int(q + n), err
 }
+
+// forget has nothing to do: Redis expires ended jobs itself.
+func (r *redisBackend) forget(id string) {}
 
 func (r *redisBackend) close() {}

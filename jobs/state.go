@@ -29,6 +29,7 @@ type State struct {
 	Layout     string    `json:"layout"`
 	App        string    `json:"app,omitempty"` // mini program of the codes, for a layout that names none
 	Input      string    `json:"-"`             // rows.jsonl, rows.csv or rows.xlsx
+	Owner      string    `json:"-"`             // OwnerHeader of the request that made it
 	Format     string    `json:"format"`
 	Quality    int       `json:"quality,omitempty"`
 	Scale      float64   `json:"scale,omitempty"`

@@ -1,6 +1,9 @@
 package jobs
 
 import (
+	"errors"
+	"net/url"
+
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -11,6 +14,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/haibao/haibao/remote"
 )
 
 // Sign is the X-Haibao-Signature value of a webhook body, so receivers
@@ -43,13 +48,18 @@ func (m *Manager) notify(ctx context.Context, st State) error {
 		if last == nil {
 			return nil
 		}
-		if pe, ok := last.(*permanentError); ok {
-			return pe
+		var pe *permanentError
+		if errors.As(last, &pe) || errors.Is(last, remote.ErrAddressNotAllowed) || errors.Is(last, remote.ErrSchemeNotAllowed) || errors.Is(last, remote.ErrBadURL) {
+			// Asking again cannot change the answer.
+			return last
 		}
 		m.log.Warn("webhook failed; will retry", "job", st.ID, "attempt", attempt, "err", last)
 	}
 	return fmt.Errorf("webhook: gave up after %d attempts: %w", m.cfg.Retries, last)
 }
+
+// webhookTimeout bounds one delivery attempt.
+const webhookTimeout = 10 * time.Second
 
 type permanentError struct{ status int }
 
@@ -58,7 +68,7 @@ func (e *permanentError) Error() string {
 }
 
 func (m *Manager) post(ctx context.Context, st State, body []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, webhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.Webhook, bytes.NewReader(body))
 	if err != nil {
@@ -69,6 +79,12 @@ func (m *Manager) post(ctx context.Context, st State, body []byte) error {
 	req.Header.Set("X-Haibao-Signature", Sign(m.cfg.WebhookSecret, body))
 	resp, err := m.cfg.WebhookClient.Do(req)
 	if err != nil {
+		// Not the *url.Error: its text holds the URL, tokens in the query
+		// included, and this error is logged.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("webhook: %w", err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

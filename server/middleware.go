@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"log/slog"
@@ -12,11 +13,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/haibao/haibao/jobs"
 )
 
 const (
 	requestIDKey     = "request_id"
 	authenticatedKey = "authenticated" // set when the request carried a valid API key
+	keyIDKey         = "key_id"        // an opaque id of that key, for owning jobs
 )
 
 func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
@@ -114,6 +117,8 @@ func (s *Server) checkKey(c *gin.Context, key string) {
 	for _, k := range s.cfg.APIKeys {
 		if subtle.ConstantTimeCompare([]byte(k), []byte(key)) == 1 {
 			c.Set(authenticatedKey, true)
+			sum := sha256.Sum256([]byte(key))
+			c.Set(keyIDKey, hex.EncodeToString(sum[:8]))
 			return
 		}
 	}
@@ -130,4 +135,13 @@ func (s *Server) admit(c *gin.Context) {
 	}
 	defer release()
 	c.Next()
+}
+
+// jobsOwner tells the jobs handler which key is asking, replacing
+// whatever a client put in the header.
+func (s *Server) jobsOwner(c *gin.Context) {
+	c.Request.Header.Del(jobs.OwnerHeader)
+	if id := c.GetString(keyIDKey); id != "" {
+		c.Request.Header.Set(jobs.OwnerHeader, id)
+	}
 }

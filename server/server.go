@@ -35,6 +35,9 @@ type Deps struct {
 	ClusterMode func() string
 	// Storage, when set, keeps posters asked for with "response": "url".
 	Storage Store
+	// StoredDir, when set, is a storage folder the service serves itself
+	// at /v1/stored/ (the folder has no CDN in front).
+	StoredDir string
 	// Jobs, when set, serves /v1/jobs (jobs.Manager.Handler); the service
 	// puts its key check and admission in front.
 	Jobs http.Handler
@@ -59,8 +62,9 @@ type Server struct {
 	cache  *cache.Cache[string, made]
 	router *gin.Engine
 
-	storage Store
-	stored  *cache.Cache[string, storage.Object] // keys known stored, and uploads in flight
+	storage   Store
+	storedDir string
+	stored    *cache.Cache[string, storage.Object] // keys known stored, and uploads in flight
 }
 
 // New builds the service.
@@ -86,6 +90,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		cache:       newOutputCache(cfg.OutputCacheBytes),
 		clusterMode: d.ClusterMode,
 		storage:     d.Storage,
+		storedDir:   d.StoredDir,
 		stored:      cache.New[string, storage.Object](storedCacheBytes, storedSize, cache.Options{TTL: storedTTL}),
 	}
 	if d.ClusterMode != nil {
@@ -119,11 +124,14 @@ func New(cfg Config, d Deps) (*Server, error) {
 	r.GET("/v1/codes", s.requireKey, s.admit, s.getCode)
 	if d.Jobs != nil {
 		jobs := gin.WrapH(d.Jobs)
-		r.POST("/v1/jobs", s.requireKey, s.admit, s.uploadDeadline, jobs)
-		r.GET("/v1/jobs/:id", s.requireKey, jobs)
-		r.DELETE("/v1/jobs/:id", s.requireKey, jobs)
-		r.GET("/v1/jobs/:id/manifest", s.requireKey, jobs)
-		r.GET("/v1/jobs/:id/errors", s.requireKey, jobs)
+		r.POST("/v1/jobs", s.requireKey, s.jobsOwner, s.admit, s.uploadDeadline, jobs)
+		r.GET("/v1/jobs/:id", s.requireKey, s.jobsOwner, jobs)
+		r.DELETE("/v1/jobs/:id", s.requireKey, s.jobsOwner, jobs)
+		r.GET("/v1/jobs/:id/manifest", s.requireKey, s.jobsOwner, jobs)
+		r.GET("/v1/jobs/:id/errors", s.requireKey, s.jobsOwner, jobs)
+	}
+	if d.StoredDir != "" {
+		r.GET("/v1/stored/*key", s.getStored)
 	}
 	r.GET("/v1/layouts", s.listLayouts)
 	r.GET("/v1/layouts/:layout/schema", s.layoutSchema)

@@ -70,6 +70,7 @@ type harnessOptions struct {
 	wechatURL  string             // instead of the fake WeChat
 	extra      map[string]string  // more layouts, by file name, beside the samples
 	storage    Store
+	storedDir  string
 	// jobs, when set, builds the /v1/jobs handler from the engine, the
 	// layouts and the metrics.
 	jobs func(*poster.Engine, []*poster.Layout, *Metrics) http.Handler
@@ -123,7 +124,7 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	if o.set != nil {
 		o.set(&cfg)
 	}
-	d := Deps{Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Storage: o.storage,
+	d := Deps{StoredDir: o.storedDir, Engine: engine, Layouts: ls, WeChat: client, Metrics: metrics, Storage: o.storage,
 		Logger: slog.New(slog.NewJSONHandler(lockedWriter{mu, logs}, nil))}
 	if o.jobs != nil {
 		d.Jobs = o.jobs(engine, ls, metrics)
@@ -646,8 +647,8 @@ func TestLayoutsHealthMetrics(t *testing.T) {
 // TestOpenAPIMatchesRoutes checks every route is described and the error
 // codes listed are the ones the service uses.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	store, _ := newStore(t)
-	h := newHarnessWith(t, harnessOptions{storage: store, jobs: jobsWith(t, store)})
+	store, root := newStore(t)
+	h := newHarnessWith(t, harnessOptions{storage: store, storedDir: root, jobs: jobsWith(t, store)})
 	var doc struct {
 		Paths      map[string]map[string]any `yaml:"paths"`
 		Components struct {

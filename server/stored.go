@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -114,4 +118,31 @@ const uploadTimeout = 2 * time.Minute
 func (s *Server) uploadDeadline(c *gin.Context) {
 	_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(max(uploadTimeout, s.cfg.BodyTimeout)))
 	c.Next()
+}
+
+// getStored serves a poster (or a job's output) from a storage folder
+// that has no CDN in front of it. Keys are content-addressed, so an
+// answer never changes.
+func (s *Server) getStored(c *gin.Context) {
+	key := strings.TrimPrefix(c.Param("key"), "/")
+	if storage.CheckKey(key) != nil {
+		abort(c, newError(http.StatusNotFound, CodeNotFound, "no such object"))
+		return
+	}
+	p := filepath.Join(s.storedDir, filepath.FromSlash(key))
+	f, err := os.Open(p)
+	if err != nil {
+		abort(c, newError(http.StatusNotFound, CodeNotFound, "no such object"))
+		return
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
+		abort(c, newError(http.StatusNotFound, CodeNotFound, "no such object"))
+		return
+	}
+	if strings.HasPrefix(key, "posters/") {
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	http.ServeContent(c.Writer, c.Request, path.Base(key), info.ModTime(), f)
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/haibao/haibao/catalog"
@@ -42,6 +44,9 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	}
 	if cfgErr != nil {
 		return fail(sio, cfgErr)
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + cfg.Addr
 	}
 	if err := cfg.Validate(); err != nil {
 		return fail(sio, badUsage(err))
@@ -183,7 +188,17 @@ func openJobs(cfg serveConfig, engine *poster.Engine, layouts *catalog.Catalog, 
 		Bulk: func(ctx context.Context) context.Context { return wxa.WithClass(ctx, wxa.ClassBulk) },
 	}
 	if cfg.Storage.URL != "" {
-		st, err := storage.Open(cfg.Storage)
+		scfg := cfg.Storage
+		if !strings.HasPrefix(scfg.URL, "s3://") && scfg.PublicURL == "" {
+			// A folder without a CDN: the service serves it, so the URLs
+			// it answers are ones an app can fetch (not file:// paths).
+			dir, err := filepath.Abs(strings.TrimPrefix(scfg.URL, "file://"))
+			if err != nil {
+				return nil, err
+			}
+			scfg.URL, scfg.PublicURL, deps.StoredDir = dir, strings.TrimRight(cfg.PublicURL, "/")+"/v1/stored", dir
+		}
+		st, err := storage.Open(scfg)
 		if err != nil {
 			return nil, err
 		}

@@ -342,6 +342,10 @@ type serveConfig struct {
 	// (HAIBAO_STORAGE_URL and friends); its URL is empty when not set.
 	Storage storage.Config
 	Jobs    jobsConfig
+	// PublicURL is where clients reach the service (HAIBAO_PUBLIC_URL):
+	// the base of the URLs of posters in a storage folder it serves itself.
+	// Empty means http://<Addr>.
+	PublicURL string
 }
 
 // jobsConfig is where batch jobs of the service live and how their ends
@@ -401,6 +405,7 @@ func readServeConfig(getenv func(string) string) (serveConfig, error) {
 	c.Server.BodyTimeout = c.HTTP.BodyTimeout // one deadline for a body, however it is watched
 	e.list("HAIBAO_IMAGE_HOSTS", &c.Remote.AllowHosts)
 	e.str("HAIBAO_JOBS_DIR", &c.Jobs.Dir)
+	e.str("HAIBAO_PUBLIC_URL", &c.PublicURL)
 	e.str("HAIBAO_WEBHOOK_SECRET", &c.Jobs.WebhookSecret)
 	e.list("HAIBAO_WEBHOOK_HOSTS", &c.Jobs.WebhookHosts)
 	var err error
@@ -428,6 +433,9 @@ func (c serveConfig) Validate() error {
 	}
 	if err := c.Server.Validate(); err != nil {
 		return err
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return fmt.Errorf("HAIBAO_PUBLIC_URL must be an http(s) URL, got %q", c.PublicURL)
 	}
 	if c.Storage.URL != "" {
 		if err := c.Storage.Validate(); err != nil {
