@@ -150,7 +150,7 @@ func (e *Engine) fit(l *Layout, img image.Image, ref imageRef, w, h int, mode fi
 		} else {
 			rgba = toRGBA(out)
 		}
-		return fitted{img: rgba, opaque: rgba.Opaque()}, nil
+		return fitted{img: rgba, opaque: picture.Opaque(rgba)}, nil
 	})
 	if err != nil { // a panic in resampling, recovered by the cache
 		panic(err)

@@ -134,7 +134,7 @@ func (e *Engine) Lint(d *Doc, res *Result, opt LintOptions) []Finding {
 			jpegQ = DefaultQuality
 		}
 	}
-	if !res.opaqueBase && !res.Image.Opaque() {
+	if !res.opaqueBase && !picture.Opaque(res.Image) {
 		c := d.layout.m.flatten
 		add(nil, RuleTransparent, SeverityWarning, "the canvas has transparent areas; JPEG output flattens them onto #%02x%02x%02x (set canvas flatten to choose the colour)", c.R, c.G, c.B)
 	}

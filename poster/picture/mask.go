@@ -72,7 +72,7 @@ func drawRegions(dst *image.RGBA, r image.Rectangle, src image.Image, solid imag
 	if !solid.Empty() {
 		if opacity >= 1 {
 			op := draw.Over
-			if rgba, ok := src.(*image.RGBA); ok && rgba.Opaque() {
+			if rgba, ok := src.(*image.RGBA); ok && Opaque(rgba) {
 				// Nothing shows through: a copy, several times cheaper.
 				op = draw.Src
 			}

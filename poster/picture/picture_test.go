@@ -316,3 +316,33 @@ func TestFillOverMatchesDraw(t *testing.T) {
 		}
 	}
 }
+
+// Opaque must agree with the standard library's scan wherever the one
+// translucent pixel sits, including the tail of a row past the last word.
+func TestOpaque(t *testing.T) {
+	for _, w := range []int{1, 7, 8, 9, 33} {
+		img := image.NewRGBA(image.Rect(3, 2, 3+w, 5))
+		for i := 3; i < len(img.Pix); i += 4 {
+			img.Pix[i] = 0xff
+		}
+		if !Opaque(img) {
+			t.Fatalf("width %d: opaque image reported translucent", w)
+		}
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+				img.SetRGBA(x, y, color.RGBA{0, 0, 0, 0xfe})
+				if got, want := Opaque(img), img.Opaque(); got != want {
+					t.Fatalf("width %d, pixel (%d,%d): Opaque %v, image.RGBA.Opaque %v", w, x, y, got, want)
+				}
+				img.SetRGBA(x, y, color.RGBA{0, 0, 0, 0xff})
+			}
+		}
+		// A sub-image must not look at pixels outside its bounds.
+		sub := img.SubImage(image.Rect(4, 2, 3+w, 5)).(*image.RGBA)
+		img.SetRGBA(3, 2, color.RGBA{})
+		if !Opaque(sub) {
+			t.Fatalf("width %d: sub-image saw a pixel outside it", w)
+		}
+		img.SetRGBA(3, 2, color.RGBA{0, 0, 0, 0xff})
+	}
+}

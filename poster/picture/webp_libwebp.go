@@ -27,7 +27,7 @@ func webpEncode(w io.Writer, img *image.RGBA, opt WebPOptions) error {
 	if b.Empty() {
 		return fmt.Errorf("webp: empty image")
 	}
-	opaque := img.Opaque()
+	opaque := opt.Opaque || Opaque(img)
 	pix, stride := img.Pix[img.PixOffset(b.Min.X, b.Min.Y):], img.Stride
 	if !opaque {
 		n := straightAlpha(img)

@@ -17,7 +17,7 @@ const webpEncoderName = "libwebp (gen2brain/webp, wasm or shared library)"
 func webpEncode(w io.Writer, img *image.RGBA, opt WebPOptions) error {
 	var src image.Image = img
 	switch {
-	case !img.Opaque():
+	case !opt.Opaque && !Opaque(img):
 		src = straightAlpha(img)
 	case img.Rect.Min != image.Point{} || img.Stride != 4*img.Rect.Dx():
 		// gen2brain/webp reads Pix from its start with a packed stride.
