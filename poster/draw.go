@@ -31,14 +31,31 @@ func (e *Engine) Draw(ctx context.Context, d *Doc) (res *Result, err error) {
 			res, err = nil, &PanicError{Element: "(draw)", Value: r, Stack: debug.Stack()}
 		}
 	}()
-	opaque := e.drawBackground(dst, d, dirty)
+	var opaque bool
+	inLayer := e.layerPlan(d)
+	if inLayer != nil {
+		ly, err := e.drawLayer(ctx, d, inLayer)
+		if err != nil {
+			if ctx.Err() != nil {
+				release()
+				return nil, ctx.Err()
+			}
+			panic(err) // a panic while drawing the layer, recovered by the cache
+		}
+		copy(dst.Pix, ly.img.Pix)
+		opaque = ly.opaque
+	} else {
+		opaque = e.drawBackground(dst, d, dirty)
+	}
 	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, Flatten: d.layout.m.flatten, release: release, opaqueBase: opaque}
 	for i := range d.items {
 		it := &d.items[i]
 		if it.hidden {
 			continue
 		}
-		e.draw(dst, d, it)
+		if inLayer == nil || !inLayer[i] {
+			e.draw(dst, d, it)
+		}
 		res.Boxes = append(res.Boxes, Box{ID: it.el.id, Type: it.el.kind.String(), X: it.x, Y: it.y, W: it.w, H: it.h})
 	}
 	return res, nil
