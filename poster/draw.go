@@ -230,7 +230,7 @@ func (e *Engine) drawBackground(dst *image.RGBA, d *Doc, dirty bool) (opaque boo
 		fillGradient(dst, b, d.layout.m.bg.fill.gradient.angle, bg.grad, 1)
 	}
 	if fitted != nil {
-		draw.Draw(dst, b, fitted, fitted.Bounds().Min, draw.Over)
+		picture.DrawOver(dst, b, fitted, fitted.Bounds().Min, nil, image.Point{})
 	}
 	opaque = bg.fill.A == 255
 	if bg.grad != nil {

@@ -30,7 +30,7 @@ func DrawBordered(dst *image.RGBA, r image.Rectangle, src image.Image, radius, o
 	radius = math.Min(math.Max(radius, 0), float64(min(w, h))/2)
 	layer := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(layer, layer.Bounds(), src, srcPoint(src), draw.Src)
-	draw.DrawMask(layer, layer.Bounds(), image.NewUniform(c), image.Point{}, outsideMask(w, h, radius, width), image.Point{}, draw.Over)
+	DrawOver(layer, layer.Bounds(), image.NewUniform(c), image.Point{}, outsideMask(w, h, radius, width), image.Point{})
 	DrawRounded(dst, r, layer, radius, opacity)
 }
 

@@ -10,6 +10,8 @@ import (
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
 	xdraw "golang.org/x/image/draw"
+
+	"github.com/haibao/haibao/poster/picture"
 )
 
 // subpixels is the number of horizontal glyph phases rendered per pixel;
@@ -144,7 +146,7 @@ func (d *drawer) outline(g *pglyph, ox, oy float64) {
 		d.ink = d.ink.Union(r)
 		return
 	}
-	xdraw.DrawMask(d.dst, r, d.uniform(g.color), image.Point{}, gi.mask, image.Point{}, xdraw.Over)
+	picture.DrawOver(d.dst, r, d.uniform(g.color), image.Point{}, gi.mask, image.Point{})
 }
 
 // rasterize renders a glyph outline at size px with its origin at
@@ -224,7 +226,7 @@ func (d *drawer) bitmap(g *pglyph, ox, oy float64) {
 		return
 	}
 	if d.opacity >= 1 {
-		xdraw.Draw(d.dst, r, gi.rgba, image.Point{}, xdraw.Over)
+		picture.DrawOver(d.dst, r, gi.rgba, image.Point{}, nil, image.Point{})
 		return
 	}
 	a := image.NewUniform(color.Alpha{A: uint8(math.Round(255 * d.opacity))})
