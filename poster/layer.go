@@ -45,12 +45,20 @@ func (e *Engine) layerPlan(d *Doc) []bool {
 	if int64(d.w)*int64(d.h)*4 > maxLayerBytes || !fixedBackground(d) {
 		return nil
 	}
-	m := d.layout.m
-	fixed := fixedElements(m)
+	fixed := fixedElements(d.layout.m)
+	last := -1 // elements past the last fixed one need no footprint
+	for i, f := range fixed {
+		if f && !d.items[i].hidden {
+			last = i
+		}
+	}
+	if last < 0 {
+		return nil
+	}
 	in := make([]bool, len(d.items))
 	var above []image.Rectangle // footprints drawn over the layer
 	some := false
-	for i := range d.items {
+	for i := range d.items[:last+1] {
 		it := &d.items[i]
 		if it.hidden {
 			continue
