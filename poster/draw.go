@@ -194,8 +194,13 @@ func premultiplyInPlace(n *image.NRGBA) *image.RGBA {
 // toRGBA converts img to premultiplied RGBA, the form image/draw composites
 // onto the canvas fastest; cached images are converted once.
 func toRGBA(img image.Image) *image.RGBA {
-	if rgba, ok := img.(*image.RGBA); ok && rgba.Rect.Min == (image.Point{}) {
-		return rgba
+	switch m := img.(type) {
+	case *image.RGBA:
+		if m.Rect.Min == (image.Point{}) {
+			return m
+		}
+	case *image.NRGBA: // a decoded PNG code, every render
+		return picture.Premultiplied(m)
 	}
 	b := img.Bounds()
 	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))

@@ -36,6 +36,11 @@ func DrawOver(dst *image.RGBA, r image.Rectangle, src image.Image, sp image.Poin
 			}
 			return
 		}
+	case *image.NRGBA:
+		if mask == nil {
+			nrgbaOver(dst, r, s, sp)
+			return
+		}
 	}
 	if mask == nil {
 		draw.Draw(dst, r, src, sp, draw.Over)
@@ -84,6 +89,59 @@ func copyOver(dst *image.RGBA, r image.Rectangle, src *image.RGBA, sp image.Poin
 			}
 		}
 	}
+}
+
+// nrgbaOver is draw.Draw(dst, r, src, sp, draw.Over) for straight-alpha
+// src (a decoded PNG code), r already clipped.
+func nrgbaOver(dst *image.RGBA, r image.Rectangle, src *image.NRGBA, sp image.Point) {
+	n := 4 * r.Dx()
+	for y := 0; y < r.Dy(); y++ {
+		d := dst.Pix[dst.PixOffset(r.Min.X, r.Min.Y+y):][:n]
+		s := src.Pix[src.PixOffset(sp.X, sp.Y+y):][:n]
+		for i := 0; i+3 < len(s) && i+3 < len(d); i += 4 {
+			sp, dp := s[i:i+4:i+4], d[i:i+4:i+4]
+			switch sp[3] {
+			case 0:
+			case 0xff:
+				dp[0], dp[1], dp[2], dp[3] = sp[0], sp[1], sp[2], 0xff
+			default:
+				sa := uint32(sp[3]) * 0x101
+				a := (m - sa) * 0x101
+				dp[0] = uint8((uint32(dp[0])*a/m + uint32(sp[0])*sa/0xff) >> 8)
+				dp[1] = uint8((uint32(dp[1])*a/m + uint32(sp[1])*sa/0xff) >> 8)
+				dp[2] = uint8((uint32(dp[2])*a/m + uint32(sp[2])*sa/0xff) >> 8)
+				dp[3] = uint8((uint32(dp[3])*a/m + sa) >> 8)
+			}
+		}
+	}
+}
+
+// Premultiplied converts a straight-alpha image to premultiplied RGBA at
+// the origin, as draw.Draw with draw.Src does and to the same bytes, but
+// copying opaque pixels and clearing transparent ones as they are.
+func Premultiplied(src *image.NRGBA) *image.RGBA {
+	b := src.Rect
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	n := 4 * b.Dx()
+	for y := 0; y < b.Dy(); y++ {
+		d := out.Pix[y*out.Stride:][:n]
+		s := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):][:n]
+		for i := 0; i+3 < len(s) && i+3 < len(d); i += 4 {
+			sp, dp := s[i:i+4:i+4], d[i:i+4:i+4]
+			switch sp[3] {
+			case 0: // out is zeroed
+			case 0xff:
+				copy(dp, sp)
+			default:
+				sa := uint32(sp[3]) * 0x101
+				dp[0] = uint8(uint32(sp[0]) * sa / 0xff >> 8)
+				dp[1] = uint8(uint32(sp[1]) * sa / 0xff >> 8)
+				dp[2] = uint8(uint32(sp[2]) * sa / 0xff >> 8)
+				dp[3] = sp[3]
+			}
+		}
+	}
+	return out
 }
 
 // maskOver is draw.DrawMask(dst, r, src, sp, mask, mp, draw.Over) for

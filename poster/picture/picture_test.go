@@ -376,6 +376,12 @@ func TestDrawOverMatchesImageDraw(t *testing.T) {
 		var src image.Image
 		switch n % 3 {
 		case 0:
+			if n%4 == 1 {
+				s := image.NewNRGBA(image.Rect(0, 0, 30, 25))
+				fill(s.Pix)
+				src = s.SubImage(image.Rect(2, 1, 29, 25))
+				break
+			}
 			s := image.NewRGBA(image.Rect(0, 0, 30, 25))
 			fill(s.Pix)
 			src = s.SubImage(image.Rect(2, 1, 29, 25))
@@ -402,5 +408,28 @@ func TestDrawOverMatchesImageDraw(t *testing.T) {
 		if !bytes.Equal(dst.Pix, want.Pix) {
 			t.Fatalf("case %d (%T, mask %v, r %v, sp %v, mp %v): bytes differ from image/draw", n, src, mask != nil, r, sp, mp)
 		}
+	}
+}
+
+// Premultiplied must give what draw.Draw with draw.Src gives.
+func TestPremultipliedMatchesImageDraw(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+	for i := range n.Pix {
+		switch rng.IntN(3) {
+		case 0:
+			n.Pix[i] = 0
+		case 1:
+			n.Pix[i] = 0xff
+		default:
+			n.Pix[i] = uint8(rng.IntN(256))
+		}
+	}
+	sub := n.SubImage(image.Rect(3, 2, 37, 29)).(*image.NRGBA)
+	want := image.NewRGBA(image.Rect(0, 0, sub.Rect.Dx(), sub.Rect.Dy()))
+	draw.Draw(want, want.Rect, sub, sub.Rect.Min, draw.Src)
+	got := Premultiplied(sub)
+	if got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+		t.Fatal("bytes differ from draw.Draw with draw.Src")
 	}
 }
