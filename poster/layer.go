@@ -40,9 +40,10 @@ func layerBytes(l layer) int64 { return picture.Bytes(l.img) }
 
 // layerPlan says which items of d go into the layer, or nil when a layer
 // would not help: nothing fixed can go in, the background comes from the
-// data, or the canvas is too large to keep a copy of.
+// data, the canvas is too large to keep a copy of, or its height follows
+// the content (each new height would draw and keep another layer).
 func (e *Engine) layerPlan(d *Doc) []bool {
-	if int64(d.w)*int64(d.h)*4 > maxLayerBytes || !fixedBackground(d) {
+	if d.layout.m.autoHeight || int64(d.w)*int64(d.h)*4 > maxLayerBytes || !fixedBackground(d) {
 		return nil
 	}
 	fixed := fixedElements(d.layout.m)

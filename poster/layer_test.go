@@ -75,6 +75,9 @@ func TestLayerDrawsTheSamePixels(t *testing.T) {
 		for _, scale := range []float64{1, 0.5} {
 			ids := renderBoth(t, e, l, l.Sample, scale)
 			t.Logf("%s at %g: layer holds %v", l.Name, scale, ids)
+			if l.m.autoHeight && len(ids) > 0 {
+				t.Errorf("%s grows with its content, yet has a layer %v", l.Name, ids)
+			}
 		}
 	}
 	// The campaign poster's fixed kicker, panel and hint are the layer's.
