@@ -31,14 +31,31 @@ func (e *Engine) Draw(ctx context.Context, d *Doc) (res *Result, err error) {
 			res, err = nil, &PanicError{Element: "(draw)", Value: r, Stack: debug.Stack()}
 		}
 	}()
-	opaque := e.drawBackground(dst, d, dirty)
+	var opaque bool
+	inLayer := e.layerPlan(d)
+	if inLayer != nil {
+		ly, err := e.drawLayer(ctx, d, inLayer)
+		if err != nil {
+			if ctx.Err() != nil {
+				release()
+				return nil, ctx.Err()
+			}
+			panic(err) // a panic while drawing the layer, recovered by the cache
+		}
+		copy(dst.Pix, ly.img.Pix)
+		opaque = ly.opaque
+	} else {
+		opaque = e.drawBackground(dst, d, dirty)
+	}
 	res = &Result{Image: dst, Scale: d.scale, Width: d.width, Height: d.height, Flatten: d.layout.m.flatten, release: release, opaqueBase: opaque}
 	for i := range d.items {
 		it := &d.items[i]
 		if it.hidden {
 			continue
 		}
-		e.draw(dst, d, it)
+		if inLayer == nil || !inLayer[i] {
+			e.draw(dst, d, it)
+		}
 		res.Boxes = append(res.Boxes, Box{ID: it.el.id, Type: it.el.kind.String(), X: it.x, Y: it.y, W: it.w, H: it.h})
 	}
 	return res, nil
@@ -150,7 +167,7 @@ func (e *Engine) fit(l *Layout, img image.Image, ref imageRef, w, h int, mode fi
 		} else {
 			rgba = toRGBA(out)
 		}
-		return fitted{img: rgba, opaque: rgba.Opaque()}, nil
+		return fitted{img: rgba, opaque: picture.Opaque(rgba)}, nil
 	})
 	if err != nil { // a panic in resampling, recovered by the cache
 		panic(err)
@@ -177,8 +194,13 @@ func premultiplyInPlace(n *image.NRGBA) *image.RGBA {
 // toRGBA converts img to premultiplied RGBA, the form image/draw composites
 // onto the canvas fastest; cached images are converted once.
 func toRGBA(img image.Image) *image.RGBA {
-	if rgba, ok := img.(*image.RGBA); ok && rgba.Rect.Min == (image.Point{}) {
-		return rgba
+	switch m := img.(type) {
+	case *image.RGBA:
+		if m.Rect.Min == (image.Point{}) {
+			return m
+		}
+	case *image.NRGBA: // a decoded PNG code, every render
+		return picture.Premultiplied(m)
 	}
 	b := img.Bounds()
 	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
@@ -213,7 +235,7 @@ func (e *Engine) drawBackground(dst *image.RGBA, d *Doc, dirty bool) (opaque boo
 		fillGradient(dst, b, d.layout.m.bg.fill.gradient.angle, bg.grad, 1)
 	}
 	if fitted != nil {
-		draw.Draw(dst, b, fitted, fitted.Bounds().Min, draw.Over)
+		picture.DrawOver(dst, b, fitted, fitted.Bounds().Min, nil, image.Point{})
 	}
 	opaque = bg.fill.A == 255
 	if bg.grad != nil {

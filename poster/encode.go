@@ -48,6 +48,12 @@ func (o EncodeOptions) Validate() error {
 // Encode writes img as opt says. Options that do not apply to the format
 // are ignored.
 func Encode(w io.Writer, img *image.RGBA, opt EncodeOptions) error {
+	return encode(w, img, opt, false)
+}
+
+// encode is Encode for a canvas that may be known to be opaque, which
+// spares the encoders a scan of every pixel.
+func encode(w io.Writer, img *image.RGBA, opt EncodeOptions, opaque bool) error {
 	if err := opt.Validate(); err != nil {
 		return err
 	}
@@ -64,15 +70,16 @@ func Encode(w io.Writer, img *image.RGBA, opt EncodeOptions) error {
 		}
 		return picture.EncodeJPEG(w, img, picture.JPEGOptions{
 			Quality: q, FullChroma: opt.Subsampling == Subsampling444, Optimize: opt.Optimize, Background: bg,
+			Opaque: opaque,
 		})
 	case WebP:
 		effort := DefaultEffort
 		if opt.Effort != nil {
 			effort = *opt.Effort
 		}
-		return picture.EncodeWebP(w, img, picture.WebPOptions{Quality: q, Effort: effort, Lossless: opt.Lossless})
+		return picture.EncodeWebP(w, img, picture.WebPOptions{Quality: q, Effort: effort, Lossless: opt.Lossless, Opaque: opaque})
 	}
-	return picture.EncodePNG(w, img)
+	return picture.EncodePNG(w, img, picture.PNGOptions{Opaque: opaque})
 }
 
 // Encode writes the poster as opt says. A format without transparency
@@ -82,7 +89,7 @@ func (r *Result) Encode(w io.Writer, opt EncodeOptions) error {
 	if opt.Background == nil {
 		opt.Background = r.Flatten
 	}
-	return Encode(w, r.Image, opt)
+	return encode(w, r.Image, opt, r.opaqueBase)
 }
 
 // Encoders names the encoder behind each format in this build.

@@ -46,6 +46,7 @@ type Engine struct {
 
 	canvases sync.Pool // *image.RGBA backing buffers, reused across renders
 	fitted   *cache.Cache[fitKey, fitted]
+	layers   *cache.Cache[layerKey, layer]
 	version  string // changes whenever drawing may: see engineVersion
 }
 
@@ -63,6 +64,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, fonts: fonts, codes: cfg.Codes, assets: map[string]image.Image{},
 		fitted:  cache.New[fitKey, fitted](fittedCacheBytes, fittedBytes, cache.Options{}),
+		layers:  cache.New[layerKey, layer](layerCacheBytes, layerBytes, cache.Options{}),
 		version: engineVersion()}
 	if e.codes == nil {
 		e.codes = newQRSource()

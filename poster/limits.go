@@ -59,6 +59,11 @@ const (
 	// assets kept across renders; qrCacheBytes the stand-in QR codes.
 	fittedCacheBytes = 64 << 20
 	qrCacheBytes     = 16 << 20
+	// layerCacheBytes bounds the pre-drawn bottoms of canvases (see layer);
+	// canvases over maxLayerBytes (a 750-wide poster past scale 2) are
+	// drawn whole each time rather than keep another copy.
+	layerCacheBytes = 32 << 20
+	maxLayerBytes   = 16 << 20
 )
 
 // ErrCanvasTooLarge is returned when a render would exceed MaxCanvasPixels

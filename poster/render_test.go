@@ -464,7 +464,7 @@ func BenchmarkRenderEncode(b *testing.B) {
 					b.Fatal(err)
 				}
 				buf.Reset()
-				if err := Encode(&buf, res.Image, EncodeOptions{Format: f, Quality: 90}); err != nil {
+				if err := res.Encode(&buf, EncodeOptions{Format: f, Quality: 90}); err != nil {
 					b.Fatal(err)
 				}
 				res.Release()

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/vector"
@@ -28,24 +29,52 @@ func DrawBordered(dst *image.RGBA, r image.Rectangle, src image.Image, radius, o
 	}
 	w, h := r.Dx(), r.Dy()
 	radius = math.Min(math.Max(radius, 0), float64(min(w, h))/2)
-	layer := image.NewRGBA(image.Rect(0, 0, w, h))
+	// An avatar is bordered in every render: its scratch image and masks
+	// come from pools.
+	var pix []uint8
+	if b, ok := layerBufs.Get().(*[]uint8); ok && cap(*b) >= 4*w*h {
+		pix = (*b)[:4*w*h]
+		clear(pix) // src may not cover it all
+	} else {
+		pix = make([]uint8, 4*w*h)
+	}
+	layer := &image.RGBA{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
 	draw.Draw(layer, layer.Bounds(), src, srcPoint(src), draw.Src)
-	draw.DrawMask(layer, layer.Bounds(), image.NewUniform(c), image.Point{}, outsideMask(w, h, radius, width), image.Point{}, draw.Over)
+	outside := outsideMask(w, h, radius, width)
+	DrawOver(layer, layer.Bounds(), image.NewUniform(c), image.Point{}, outside, image.Point{})
+	releaseMask(outside)
 	DrawRounded(dst, r, layer, radius, opacity)
+	layerBufs.Put(&pix)
 }
+
+// layerBufs holds DrawBordered's scratch pixels (*[]uint8).
+var layerBufs sync.Pool
 
 // outsideMask covers a w×h rectangle except the rounded rectangle inset by
 // width, the inner edge of a border; the outer edge is left hard because
-// the caller clips it afterwards.
+// the caller clips it afterwards. The caller hands it back with releaseMask.
 func outsideMask(w, h int, radius, width float64) *image.Alpha {
-	z := vector.NewRasterizer(w, h)
+	z, _ := rasterizers.Get().(*vector.Rasterizer)
+	if z == nil {
+		z = vector.NewRasterizer(w, h)
+	} else {
+		z.Reset(w, h)
+	}
+	defer rasterizers.Put(z)
 	z.DrawOp = draw.Src
 	fw, fh := float64(w), float64(h)
 	roundedPath(z, 0, 0, fw, fh, 0, false)
 	if width*2 < math.Min(fw, fh) {
 		roundedPath(z, width, width, fw-width, fh-width, math.Max(radius-width, 0), true)
 	}
-	mask := image.NewAlpha(image.Rect(0, 0, w, h))
+	var pix []uint8
+	if b, ok := maskBufs.Get().(*[]uint8); ok && cap(*b) >= w*h {
+		pix = (*b)[:w*h]
+	} else {
+		pix = make([]uint8, w*h)
+	}
+	mask := &image.Alpha{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}
+	// With draw.Src the rasterizer writes every pixel, so no clearing.
 	z.Draw(mask, mask.Bounds(), image.Opaque, image.Point{})
 	return mask
 }

@@ -40,9 +40,7 @@ func DecodeCost(b []byte) (int64, image.Config, string, error) {
 	case "gif":
 		return px, cfg, format, nil // the first frame, paletted, within the screen
 	case "webp":
-		// The cgo decoder fills a C buffer and copies it into an RGBA image;
-		// the pure Go lossless decoder may hold two NRGBA buffers.
-		return 8 * px, cfg, format, nil
+		return webpDecodeCost(b, px), cfg, format, nil
 	}
 	return DecodedBytes(cfg), cfg, format, nil
 }
@@ -190,4 +188,25 @@ func jpegSegments(b []byte, fn func(marker byte, seg []byte) bool) {
 		}
 		i += 2 + size
 	}
+}
+
+// webpKind reads the chunks of a WebP file: whether its image is lossless
+// (VP8L) and whether a lossy image carries an alpha plane (ALPH).
+func webpKind(b []byte) (lossless, alpha bool) {
+	for i := 12; i+8 <= len(b); {
+		n := int(binary.LittleEndian.Uint32(b[i+4:]))
+		switch string(b[i : i+4]) {
+		case "VP8L":
+			return true, true
+		case "ALPH":
+			alpha = true
+		case "VP8 ":
+			return false, alpha
+		}
+		if n < 0 || n > len(b) {
+			break
+		}
+		i += 8 + n + n&1
+	}
+	return false, alpha
 }

@@ -274,3 +274,33 @@ func TestFittedCoverFromView(t *testing.T) {
 		}
 	}
 }
+
+func TestWebPKind(t *testing.T) {
+	chunk := func(fourcc string, n int) []byte {
+		b := append([]byte(fourcc), byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+		return append(b, make([]byte, n+n&1)...)
+	}
+	file := func(chunks ...[]byte) []byte {
+		b := []byte("RIFF\x00\x00\x00\x00WEBP")
+		for _, c := range chunks {
+			b = append(b, c...)
+		}
+		return b
+	}
+	for _, tt := range []struct {
+		name            string
+		b               []byte
+		lossless, alpha bool
+	}{
+		{"lossy", file(chunk("VP8 ", 30)), false, false},
+		{"lossy with alpha and an odd ICC chunk", file(chunk("VP8X", 10), chunk("ICCP", 7), chunk("ALPH", 9), chunk("VP8 ", 30)), false, true},
+		{"lossless", file(chunk("VP8X", 10), chunk("VP8L", 25)), true, true},
+		{"truncated", file(chunk("VP8X", 10))[:20], false, false},
+		{"chunk size past the end", append(file(), []byte("ICCP\xff\xff\xff\x7fVP8L")...), false, false},
+	} {
+		lossless, alpha := webpKind(tt.b)
+		if lossless != tt.lossless || alpha != tt.alpha {
+			t.Errorf("%s: lossless %v alpha %v, want %v %v", tt.name, lossless, alpha, tt.lossless, tt.alpha)
+		}
+	}
+}

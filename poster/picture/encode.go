@@ -20,6 +20,14 @@ type JPEGOptions struct {
 	// Background is what translucent pixels are flattened onto, since
 	// JPEG has no alpha; its own alpha is ignored.
 	Background color.RGBA
+	// Opaque says the caller knows every pixel is opaque (a rendered
+	// poster over an opaque background), so the encoder need not scan.
+	Opaque bool
+}
+
+// PNGOptions are the settings of one PNG encode.
+type PNGOptions struct {
+	Opaque bool // as in JPEGOptions: every pixel is known to be opaque
 }
 
 // WebPOptions are the settings of one WebP encode.
@@ -27,6 +35,7 @@ type WebPOptions struct {
 	Quality  int  // 1–100, lossy only
 	Effort   int  // libwebp's method: 0 fastest … 6 smallest
 	Lossless bool // for flat graphics; Quality is then ignored
+	Opaque   bool // as in JPEGOptions: every pixel is known to be opaque
 }
 
 // Encoders names the encoder behind each format in this build.
@@ -50,8 +59,8 @@ func EncodeJPEG(w io.Writer, img *image.RGBA, opt JPEGOptions) error {
 // EncodePNG writes img as an 8-bit PNG, RGB when every pixel is opaque.
 // It favours speed: posters are mostly photos and gradients, where
 // stronger compression saves little and costs much.
-func EncodePNG(w io.Writer, img *image.RGBA) error {
-	return pngEncode(w, img)
+func EncodePNG(w io.Writer, img *image.RGBA, opt PNGOptions) error {
+	return pngEncode(w, img, opt.Opaque || Opaque(img))
 }
 
 // EncodeWebP writes img as a lossy or lossless WebP.
@@ -80,8 +89,8 @@ func straightAlpha(img *image.RGBA) *image.NRGBA {
 
 // flattened composites img onto an opaque background for formats without
 // alpha; opaque images come back as they are.
-func flattened(img *image.RGBA, bg color.RGBA) *image.RGBA {
-	if img.Opaque() {
+func flattened(img *image.RGBA, bg color.RGBA, opaque bool) *image.RGBA {
+	if opaque || Opaque(img) {
 		return img
 	}
 	b := img.Bounds()

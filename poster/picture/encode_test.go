@@ -40,7 +40,9 @@ func TestEncodeRoundTrip(t *testing.T) {
 	// rectangle and stride of a sub-image.
 	src := samplePoster(t).SubImage(image.Rect(200, 500, 500, 800)).(*image.RGBA)
 	encoders := map[string]func(q int) func(*bytes.Buffer) error{
-		"png": func(int) func(*bytes.Buffer) error { return func(b *bytes.Buffer) error { return EncodePNG(b, src) } },
+		"png": func(int) func(*bytes.Buffer) error {
+			return func(b *bytes.Buffer) error { return EncodePNG(b, src, PNGOptions{}) }
+		},
 		"jpeg": func(q int) func(*bytes.Buffer) error {
 			return func(b *bytes.Buffer) error { return EncodeJPEG(b, src, JPEGOptions{Quality: q}) }
 		},
@@ -133,7 +135,7 @@ func TestEncodeLosslessAlpha(t *testing.T) {
 	}
 	want := color.NRGBAModel.Convert(src.At(0, 0)).(color.NRGBA)
 	encode := map[string]func(*bytes.Buffer) error{
-		"png":  func(b *bytes.Buffer) error { return EncodePNG(b, src) },
+		"png":  func(b *bytes.Buffer) error { return EncodePNG(b, src, PNGOptions{}) },
 		"webp": func(b *bytes.Buffer) error { return EncodeWebP(b, src, WebPOptions{Lossless: true, Effort: 4}) },
 	}
 	for f, enc := range encode {
@@ -215,7 +217,7 @@ func BenchmarkEncode(b *testing.B) {
 		{"jpeg-q90", func(w *bytes.Buffer) error { return EncodeJPEG(w, src, JPEGOptions{Quality: 90}) }},
 		{"jpeg-q90-444", func(w *bytes.Buffer) error { return EncodeJPEG(w, src, JPEGOptions{Quality: 90, FullChroma: true}) }},
 		{"jpeg-q90-optimize", func(w *bytes.Buffer) error { return EncodeJPEG(w, src, JPEGOptions{Quality: 90, Optimize: true}) }},
-		{"png", func(w *bytes.Buffer) error { return EncodePNG(w, src) }},
+		{"png", func(w *bytes.Buffer) error { return EncodePNG(w, src, PNGOptions{}) }},
 		// What haibao used before, for comparison.
 		{"png-image-png-bestspeed", func(w *bytes.Buffer) error {
 			return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, src)
@@ -252,7 +254,7 @@ func BenchmarkEncode(b *testing.B) {
 func TestEncodePNGExact(t *testing.T) {
 	src := samplePoster(t)
 	var b bytes.Buffer
-	if err := EncodePNG(&b, src); err != nil {
+	if err := EncodePNG(&b, src, PNGOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if b.Len() < 2*pngChunkSize {

@@ -15,7 +15,7 @@ const jpegEncoderName = "image/jpeg (Go)"
 // *image.RGBA but always subsamples 4:2:0 and uses fixed Huffman tables.
 func jpegEncode(w io.Writer, img *image.RGBA, opt JPEGOptions) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := jpeg.Encode(bw, flattened(img, opt.Background), &jpeg.Options{Quality: opt.Quality}); err != nil {
+	if err := jpeg.Encode(bw, flattened(img, opt.Background, opt.Opaque), &jpeg.Options{Quality: opt.Quality}); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -61,7 +61,7 @@ func jpegEncode(w io.Writer, img *image.RGBA, opt JPEGOptions) error {
 		quality:      C.int(opt.Quality),
 		subsample444: cbool(opt.FullChroma),
 		optimize:     cbool(opt.Optimize),
-		opaque:       cbool(img.Opaque()),
+		opaque:       cbool(opt.Opaque || Opaque(img)),
 	}
 	copts.background[0] = C.uchar(opt.Background.R)
 	copts.background[1] = C.uchar(opt.Background.G)

@@ -72,7 +72,7 @@ func drawRegions(dst *image.RGBA, r image.Rectangle, src image.Image, solid imag
 	if !solid.Empty() {
 		if opacity >= 1 {
 			op := draw.Over
-			if rgba, ok := src.(*image.RGBA); ok && rgba.Opaque() {
+			if rgba, ok := src.(*image.RGBA); ok && Opaque(rgba) {
 				// Nothing shows through: a copy, several times cheaper.
 				op = draw.Src
 			}
@@ -81,7 +81,7 @@ func drawRegions(dst *image.RGBA, r image.Rectangle, src image.Image, solid imag
 				// loop over bytes is several times faster than image/draw's.
 				fillOver(dst, solid.Add(r.Min), u.C)
 			} else {
-				draw.Draw(dst, solid.Add(r.Min), src, sp.Add(solid.Min), op)
+				drawOp(dst, solid.Add(r.Min), src, sp.Add(solid.Min), op)
 			}
 		} else {
 			a := image.NewUniform(color.Alpha{A: uint8(opacity*255 + 0.5)})
@@ -94,9 +94,17 @@ func drawRegions(dst *image.RGBA, r image.Rectangle, src image.Image, solid imag
 			continue
 		}
 		mask := shapeMask(w, h, reg, radius, ring, opacity)
-		draw.DrawMask(dst, reg.Add(r.Min), src, sp.Add(reg.Min), mask, image.Point{}, draw.Over)
+		DrawOver(dst, reg.Add(r.Min), src, sp.Add(reg.Min), mask, image.Point{})
 		releaseMask(mask)
 	}
+}
+
+func drawOp(dst *image.RGBA, r image.Rectangle, src image.Image, sp image.Point, op draw.Op) {
+	if op == draw.Over {
+		DrawOver(dst, r, src, sp, nil, image.Point{})
+		return
+	}
+	draw.Draw(dst, r, src, sp, op)
 }
 
 // Rasterizers and masks are large (a float and a byte per pixel) and every

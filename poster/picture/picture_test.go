@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"golang.org/x/image/draw"
@@ -314,5 +315,121 @@ func TestFillOverMatchesDraw(t *testing.T) {
 				t.Fatalf("colour %v, byte %d: %d, image/draw %d", c, i, a.Pix[i], b.Pix[i])
 			}
 		}
+	}
+}
+
+// Opaque must agree with the standard library's scan wherever the one
+// translucent pixel sits, including the tail of a row past the last word.
+func TestOpaque(t *testing.T) {
+	for _, w := range []int{1, 7, 8, 9, 33} {
+		img := image.NewRGBA(image.Rect(3, 2, 3+w, 5))
+		for i := 3; i < len(img.Pix); i += 4 {
+			img.Pix[i] = 0xff
+		}
+		if !Opaque(img) {
+			t.Fatalf("width %d: opaque image reported translucent", w)
+		}
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+				img.SetRGBA(x, y, color.RGBA{0, 0, 0, 0xfe})
+				if got, want := Opaque(img), img.Opaque(); got != want {
+					t.Fatalf("width %d, pixel (%d,%d): Opaque %v, image.RGBA.Opaque %v", w, x, y, got, want)
+				}
+				img.SetRGBA(x, y, color.RGBA{0, 0, 0, 0xff})
+			}
+		}
+		// A sub-image must not look at pixels outside its bounds.
+		sub := img.SubImage(image.Rect(4, 2, 3+w, 5)).(*image.RGBA)
+		img.SetRGBA(3, 2, color.RGBA{})
+		if !Opaque(sub) {
+			t.Fatalf("width %d: sub-image saw a pixel outside it", w)
+		}
+		img.SetRGBA(3, 2, color.RGBA{0, 0, 0, 0xff})
+	}
+}
+
+// DrawOver must write the same bytes as image/draw for every kind of
+// source it speeds up: random pixels (including colour above alpha, which
+// is not valid premultiplied colour), runs of clear and solid ones,
+// sub-images and rectangles hanging off every edge.
+func TestDrawOverMatchesImageDraw(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pixel := func() uint8 {
+		switch rng.IntN(4) {
+		case 0:
+			return 0
+		case 1:
+			return 0xff
+		}
+		return uint8(rng.IntN(256))
+	}
+	fill := func(p []uint8) {
+		for i := range p {
+			p[i] = pixel()
+		}
+	}
+	for n := range 300 {
+		dst := image.NewRGBA(image.Rect(-3, 2, 40, 37))
+		fill(dst.Pix)
+		want := image.NewRGBA(dst.Rect)
+		copy(want.Pix, dst.Pix)
+		var src image.Image
+		switch n % 3 {
+		case 0:
+			if n%4 == 1 {
+				s := image.NewNRGBA(image.Rect(0, 0, 30, 25))
+				fill(s.Pix)
+				src = s.SubImage(image.Rect(2, 1, 29, 25))
+				break
+			}
+			s := image.NewRGBA(image.Rect(0, 0, 30, 25))
+			fill(s.Pix)
+			src = s.SubImage(image.Rect(2, 1, 29, 25))
+		case 1:
+			src = image.NewUniform(color.RGBA{pixel(), pixel(), pixel(), pixel()})
+		default:
+			src = image.NewUniform(color.NRGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 0xff})
+		}
+		var mask *image.Alpha
+		if n%3 != 0 || n%2 == 0 {
+			mask = image.NewAlpha(image.Rect(1, 1, 26, 30))
+			fill(mask.Pix)
+		}
+		r := image.Rect(rng.IntN(60)-10, rng.IntN(60)-10, 0, 0)
+		r.Max = r.Min.Add(image.Pt(rng.IntN(40), rng.IntN(40)))
+		sp := image.Pt(rng.IntN(10), rng.IntN(10))
+		mp := image.Pt(rng.IntN(10), rng.IntN(10))
+		DrawOver(dst, r, src, sp, mask, mp)
+		if mask == nil {
+			draw.Draw(want, r, src, sp, draw.Over)
+		} else {
+			draw.DrawMask(want, r, src, sp, mask, mp, draw.Over)
+		}
+		if !bytes.Equal(dst.Pix, want.Pix) {
+			t.Fatalf("case %d (%T, mask %v, r %v, sp %v, mp %v): bytes differ from image/draw", n, src, mask != nil, r, sp, mp)
+		}
+	}
+}
+
+// Premultiplied must give what draw.Draw with draw.Src gives.
+func TestPremultipliedMatchesImageDraw(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+	for i := range n.Pix {
+		switch rng.IntN(3) {
+		case 0:
+			n.Pix[i] = 0
+		case 1:
+			n.Pix[i] = 0xff
+		default:
+			n.Pix[i] = uint8(rng.IntN(256))
+		}
+	}
+	sub := n.SubImage(image.Rect(3, 2, 37, 29)).(*image.NRGBA)
+	want := image.NewRGBA(image.Rect(0, 0, sub.Rect.Dx(), sub.Rect.Dy()))
+	draw.Draw(want, want.Rect, sub, sub.Rect.Min, draw.Src)
+	got := Premultiplied(sub)
+	if got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+		t.Fatal("bytes differ from draw.Draw with draw.Src")
 	}
 }

@@ -39,13 +39,12 @@ var pngStates = sync.Pool{New: func() any {
 
 // pngEncode writes 8-bit RGB when every pixel is opaque and straight-alpha
 // RGBA otherwise, non-interlaced.
-func pngEncode(w io.Writer, img *image.RGBA) error {
+func pngEncode(w io.Writer, img *image.RGBA, opaque bool) error {
 	b := img.Bounds()
 	if b.Empty() {
 		return errors.New("png: empty image")
 	}
 	width, height := b.Dx(), b.Dy()
-	opaque := img.Opaque()
 	bpp, colorType := 4, byte(6)
 	if opaque {
 		bpp, colorType = 3, 2

@@ -27,7 +27,7 @@ func webpEncode(w io.Writer, img *image.RGBA, opt WebPOptions) error {
 	if b.Empty() {
 		return fmt.Errorf("webp: empty image")
 	}
-	opaque := img.Opaque()
+	opaque := opt.Opaque || Opaque(img)
 	pix, stride := img.Pix[img.PixOffset(b.Min.X, b.Min.Y):], img.Stride
 	if !opaque {
 		n := straightAlpha(img)
@@ -50,3 +50,7 @@ func webpEncode(w io.Writer, img *image.RGBA, opt WebPOptions) error {
 	_, err := w.Write(unsafe.Slice((*byte)(unsafe.Pointer(out)), int(outLen)))
 	return err
 }
+
+// webpDecodeCost: the cgo decoder fills a C buffer and copies it into an
+// RGBA image.
+func webpDecodeCost(_ []byte, px int64) int64 { return 8 * px }

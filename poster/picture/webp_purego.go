@@ -17,7 +17,7 @@ const webpEncoderName = "libwebp (gen2brain/webp, wasm or shared library)"
 func webpEncode(w io.Writer, img *image.RGBA, opt WebPOptions) error {
 	var src image.Image = img
 	switch {
-	case !img.Opaque():
+	case !opt.Opaque && !Opaque(img):
 		src = straightAlpha(img)
 	case img.Rect.Min != image.Point{} || img.Stride != 4*img.Rect.Dx():
 		// gen2brain/webp reads Pix from its start with a packed stride.
@@ -26,4 +26,17 @@ func webpEncode(w io.Writer, img *image.RGBA, opt WebPOptions) error {
 		src = c
 	}
 	return webp.Encode(w, src, webp.Options{Quality: opt.Quality, Method: opt.Effort, Lossless: opt.Lossless})
+}
+
+// webpDecodeCost: without cgo, golang.org/x/image/webp decodes; a lossy
+// image becomes YCbCr 4:2:0 (1.5 bytes a pixel), with alpha NYCbCrA (2.5),
+// and the lossless decoder may hold two NRGBA buffers.
+func webpDecodeCost(b []byte, px int64) int64 {
+	switch lossless, alpha := webpKind(b); {
+	case lossless:
+		return 8 * px
+	case alpha:
+		return 5 * px / 2
+	}
+	return 3 * px / 2
 }

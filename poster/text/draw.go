@@ -10,6 +10,8 @@ import (
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
 	xdraw "golang.org/x/image/draw"
+
+	"github.com/haibao/haibao/poster/picture"
 )
 
 // subpixels is the number of horizontal glyph phases rendered per pixel;
@@ -24,22 +26,48 @@ const maxCoord = 1 << 24
 // block's width when MaxWidth is 0. Draw may be called concurrently, on
 // different destinations.
 func (b *Block) Draw(dst *image.RGBA, x, y float64, opacity float64) {
-	if b == nil || dst == nil || len(b.lines) == 0 || !(opacity > 0) ||
-		!(math.Abs(x) < maxCoord) || !(math.Abs(y) < maxCoord) {
-		return // also keeps pixel coordinates far from int overflow
+	if b == nil || dst == nil || !(opacity > 0) {
+		return
 	}
 	opacity = math.Min(opacity, 1)
 	d := drawer{dst: dst, sh: b.sh, opacity: opacity}
 	defer d.release()
+	b.walk(&d, x, y)
+}
+
+// Bounds returns the smallest rectangle holding every pixel Draw at (x, y)
+// may change: the union of the glyphs' own masks, which is where ink
+// overhangs the line boxes (accents, stacked marks, italics) is found.
+// Glyphs not rendered yet are rendered and cached for the Draw to come.
+func (b *Block) Bounds(x, y float64) image.Rectangle {
+	if b == nil {
+		return image.Rectangle{}
+	}
+	d := drawer{sh: b.sh}
+	defer d.release()
+	b.walk(&d, x, y)
+	return d.ink
+}
+
+// walk places every glyph and strike of the block at (x, y) and draws it
+// onto d.dst, or only adds up its rectangle in d.ink when d.dst is nil.
+// Lines far outside d.dst are skipped when drawing.
+func (b *Block) walk(d *drawer, x, y float64) {
+	if len(b.lines) == 0 || !(math.Abs(x) < maxCoord) || !(math.Abs(y) < maxCoord) {
+		return // also keeps pixel coordinates far from int overflow
+	}
 	box := b.box
 	if box <= 0 {
 		box = b.Width
 	}
-	clip := dst.Bounds()
+	var clip image.Rectangle
+	if d.dst != nil {
+		clip = d.dst.Bounds()
+	}
 	for i := range b.lines {
 		ln := &b.lines[i]
 		top := y + ln.top
-		if top > float64(clip.Max.Y) || top+ln.height*2 < float64(clip.Min.Y) {
+		if d.dst != nil && (top > float64(clip.Max.Y) || top+ln.height*2 < float64(clip.Min.Y)) {
 			continue // glyphs may overhang the line box a little, not a full line
 		}
 		lx := x
@@ -64,9 +92,10 @@ func (b *Block) Draw(dst *image.RGBA, x, y float64, opacity float64) {
 	}
 }
 
-// drawer is the state of one Draw call.
+// drawer is the state of one Draw or Bounds call.
 type drawer struct {
-	dst     *image.RGBA
+	dst     *image.RGBA // nil when only measuring
+	ink     image.Rectangle
 	sh      *shared
 	ctx     *shapeCtx // borrowed on the first cache miss
 	opacity float64
@@ -113,7 +142,11 @@ func (d *drawer) outline(g *pglyph, ox, oy float64) {
 	}
 	p := image.Pt(int(ix), int(math.Round(oy))).Add(gi.off)
 	r := gi.mask.Rect.Add(p)
-	xdraw.DrawMask(d.dst, r, d.uniform(g.color), image.Point{}, gi.mask, image.Point{}, xdraw.Over)
+	if d.dst == nil {
+		d.ink = d.ink.Union(r)
+		return
+	}
+	picture.DrawOver(d.dst, r, d.uniform(g.color), image.Point{}, gi.mask, image.Point{})
 }
 
 // rasterize renders a glyph outline at size px with its origin at
@@ -188,8 +221,12 @@ func (d *drawer) bitmap(g *pglyph, ox, oy float64) {
 		return
 	}
 	r := gi.rgba.Rect.Add(image.Pt(int(x0), int(y0)))
+	if d.dst == nil {
+		d.ink = d.ink.Union(r)
+		return
+	}
 	if d.opacity >= 1 {
-		xdraw.Draw(d.dst, r, gi.rgba, image.Point{}, xdraw.Over)
+		picture.DrawOver(d.dst, r, gi.rgba, image.Point{}, nil, image.Point{})
 		return
 	}
 	a := image.NewUniform(color.Alpha{A: uint8(math.Round(255 * d.opacity))})
@@ -216,6 +253,10 @@ func scaleBitmap(ctx *shapeCtx, f *face, gid font.GID, w, h int) *glyphImage {
 func (d *drawer) rect(x0, y0, x1, y1 float64, c color.NRGBA) {
 	ix0, ix1 := int(math.Round(x0)), int(math.Round(x1))
 	if ix1 <= ix0 || y1 <= y0 {
+		return
+	}
+	if d.dst == nil {
+		d.ink = d.ink.Union(image.Rect(ix0, int(math.Floor(y0)), ix1, int(math.Ceil(y1))))
 		return
 	}
 	for py := int(math.Floor(y0)); float64(py) < y1; py++ {

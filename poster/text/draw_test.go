@@ -199,3 +199,53 @@ func BenchmarkDraw(b *testing.B) {
 		blk.Draw(img, 20, 20, 1)
 	}
 }
+
+// Bounds must hold every pixel Draw changes, including ink far outside the
+// line boxes (stacked combining marks above and below, struck text, emoji),
+// and be the tight union of glyph masks rather than a guess.
+func TestBoundsHoldsEveryDrawnPixel(t *testing.T) {
+	s := mustDefault(t)
+	zalgo := "Z\u0300\u0301\u0302\u0303\u0304\u0306\u0307\u0308\u030a\u030b\u030cA\u0316\u0317\u0318\u0319\u031c\u031d\u031e\u031f\u0320\u0323\u0324\u0325"
+	for _, p := range []Paragraph{
+		priceParagraph(),
+		{Spans: []Span{{Text: zalgo + " go", Size: 24, Color: black}}, MaxWidth: 300, LineHeight: 0.8},
+		{Spans: []Span{{Text: "居中 Center", Size: 24, Color: black}}, MaxWidth: 300, Align: AlignCenter},
+	} {
+		b, err := s.Layout(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := image.NewRGBA(image.Rect(0, 0, 500, 400))
+		const x, y = 100.25, 150
+		b.Draw(img, x, y, 1)
+		bounds := b.Bounds(x, y)
+		var drawn image.Rectangle
+		for py := img.Rect.Min.Y; py < img.Rect.Max.Y; py++ {
+			for px := img.Rect.Min.X; px < img.Rect.Max.X; px++ {
+				if img.RGBAAt(px, py).A != 0 {
+					drawn = drawn.Union(image.Rect(px, py, px+1, py+1))
+				}
+			}
+		}
+		if drawn.Empty() {
+			t.Fatalf("%q: nothing drawn", p.Spans[0].Text)
+		}
+		if !drawn.In(bounds) {
+			t.Errorf("%q: drew %v, outside Bounds %v", p.Spans[0].Text, drawn, bounds)
+		}
+		// Masks carry at most a pixel of empty margin on each side.
+		if grow := drawn.Inset(-2); !bounds.In(grow) {
+			t.Errorf("%q: Bounds %v much larger than the drawn %v", p.Spans[0].Text, bounds, drawn)
+		}
+		if p.LineHeight == 0.8 {
+			top := y + b.lines[0].top
+			if float64(drawn.Min.Y) > top-4 || float64(drawn.Max.Y) < top+b.Height+4 {
+				t.Errorf("stacked marks drew only %v: the test needs ink outside the line box (%v to %v)", drawn, top, top+b.Height)
+			}
+		}
+	}
+	var nilBlock *Block
+	if r := nilBlock.Bounds(0, 0); !r.Empty() {
+		t.Errorf("nil block: Bounds %v", r)
+	}
+}
