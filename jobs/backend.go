@@ -33,6 +33,10 @@ type backend interface {
 	close()
 }
 
+// ErrDirInUse is returned by New when another process runs the jobs of
+// the same folder.
+var ErrDirInUse = errors.New("jobs: the jobs folder is in use by another process")
+
 var (
 	errShutdown  = errors.New("service stopping")
 	errCancelled = errors.New("cancelled")

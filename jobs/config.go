@@ -3,10 +3,11 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"github.com/redis/go-redis/v9"
 	"net/http"
 	"runtime"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/haibao/haibao/batch"
 	"github.com/haibao/haibao/poster"

@@ -157,7 +157,7 @@ func TestOneProcessPerFolder(t *testing.T) {
 	m := f.manager(t, nil)
 	defer m.Close()
 	_, err := New(Config{Dir: f.dir, Engine: f.engine, Layouts: m.cfg.Layouts}, nil)
-	if err == nil || !strings.Contains(err.Error(), "is in use by another process") {
+	if !errors.Is(err, ErrDirInUse) || !strings.Contains(err.Error(), f.dir) {
 		t.Fatalf("second manager: %v", err)
 	}
 }

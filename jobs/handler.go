@@ -429,3 +429,12 @@ func (m *Manager) file(name, ct string) http.HandlerFunc {
 		io.Copy(w, f)
 	}
 }
+
+// Off answers every jobs request with 503 jobs_unavailable and why: for an
+// instance that cannot run jobs (its jobs folder belongs to another
+// process).
+func Off(why string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusServiceUnavailable, "jobs_unavailable", "jobs are off on this instance: "+why)
+	})
+}

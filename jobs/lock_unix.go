@@ -18,7 +18,7 @@ func lockDir(dir string) (func(), error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("jobs: the jobs folder %s is in use by another process (give each instance its own HAIBAO_JOBS_DIR)", dir)
+		return nil, fmt.Errorf("%w: %s (give each instance its own HAIBAO_JOBS_DIR)", ErrDirInUse, dir)
 	}
 	return func() { f.Close() }, nil
 }

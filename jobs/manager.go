@@ -69,10 +69,16 @@ func New(cfg Config, logger *slog.Logger) (*Manager, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	unlock, err := lockDir(cfg.Dir)
-	if err != nil {
-		return nil, err
+	// With Redis the folder holds working copies only, and the job's
+	// lease keeps it to one instance; a folder of its own needs the lock.
+	unlock := func() {}
+	if cfg.Redis == nil {
+		var err error
+		if unlock, err = lockDir(cfg.Dir); err != nil {
+			return nil, err
+		}
 	}
+	var err error
 	var b backend
 	if cfg.Redis != nil {
 		b = openRedis(cfg.Redis, cfg.Dir, cfg.MaxQueued, logger)

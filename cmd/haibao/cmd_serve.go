@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -138,7 +139,9 @@ func runServe(ctx context.Context, sio stdio, args []string) int {
 	if err != nil {
 		return fail(sio, err)
 	}
-	defer mgr.Close() // a running job stops where it is and resumes at the next start
+	if mgr != nil {
+		defer mgr.Close() // a running job stops where it is and resumes at the next start
+	}
 	srv, err := server.New(cfg.Server, deps)
 	if err != nil {
 		return fail(sio, err)
@@ -206,6 +209,13 @@ func openJobs(cfg serveConfig, engine *poster.Engine, layouts *catalog.Catalog, 
 		log.Info("posters stored", "in", st.String())
 	}
 	mgr, err := jobs.New(jcfg, log)
+	if errors.Is(err, jobs.ErrDirInUse) {
+		// Another instance on this machine has the folder: this one
+		// serves posters all the same, without jobs.
+		log.Warn("jobs are off on this instance: its jobs folder is in use by another process (give each instance its own HAIBAO_JOBS_DIR, or share them through HAIBAO_REDIS_URL)", "dir", cfg.Jobs.Dir)
+		deps.Jobs = jobs.Off("its jobs folder is in use by another process")
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
