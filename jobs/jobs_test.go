@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -220,26 +219,13 @@ func TestJobSurvivesRestart(t *testing.T) {
 	counted := &countingSink{Dir: f.store, n: &uploads}
 	m := f.manager(t, func(c *Config) { c.Sink = counted; c.Concurrency = 2 })
 	h := m.Handler()
-	var rows bytes.Buffer
 	const n = 80
-	rows.WriteString(`{"layout":"card","format":"png","rows":[`)
-	for i := range n {
-		if i > 0 {
-			rows.WriteString(",")
-		}
-		fmt.Fprintf(&rows, `{"name":"u%d"}`, i)
-	}
-	rows.WriteString("]}")
-	code, v := do(t, h, "POST", "/v1/jobs", "application/json", rows.String())
+	code, v := do(t, h, "POST", "/v1/jobs", "application/json", rowsBody(n))
 	if code != http.StatusAccepted {
 		t.Fatalf("POST: %d %v", code, v)
 	}
 	id := v["id"].(string)
-	for deadline := time.Now().Add(60 * time.Second); uploads.Load() < 10; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no progress within 60s")
-		}
-	}
+	waitUploads(t, &uploads, 10)
 	m.Close()
 	before := uploads.Load()
 	if before >= n {

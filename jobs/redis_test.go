@@ -71,32 +71,9 @@ func TestRedisJobsMoveBetweenInstances(t *testing.T) {
 		dir := t.TempDir()
 		return f.manager(t, func(c *Config) { c.Dir, c.Redis, c.Sink, c.Concurrency = dir, redisClient(t, srv), sink, 2 })
 	}
-	a := instance()
 	const n = 80
-	code, v := do(t, a.Handler(), "POST", "/v1/jobs", "application/json", rowsBody(n))
-	if code != http.StatusAccepted {
-		t.Fatalf("POST: %d %v", code, v)
-	}
-	id := v["id"].(string)
-	for deadline := time.Now().Add(60 * time.Second); uploads.Load() < 10; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no progress within 60s")
-		}
-	}
-	b := instance()
+	b, id, v := moveJob(t, instance(), instance, &uploads, n, 10)
 	defer b.Close()
-	if code, v := do(t, b.Handler(), "GET", "/v1/jobs/"+id, "", ""); code != 200 || v["status"] != "running" {
-		t.Fatalf("GET on the other instance: %d %v", code, v)
-	}
-	a.Close()
-	if uploads.Load() >= n {
-		t.Fatal("the job ended before the first instance stopped; make it longer")
-	}
-	v = wait(t, b.Handler(), id)
-	counts := v["counts"].(map[string]any)
-	if v["status"] != "done" || counts["failed"].(float64) != 0 || counts["stored"].(float64)+counts["existing"].(float64) != n || uploads.Load() != n {
-		t.Fatalf("after the move: %v, %d uploads; want %d", v, uploads.Load(), n)
-	}
 	if !strings.HasPrefix(fmt.Sprint(v["manifest_url"]), "https://cdn.example/jobs/"+id+"/manifest.jsonl") {
 		t.Fatalf("manifest_url %v", v["manifest_url"])
 	}
@@ -114,6 +91,44 @@ func TestRedisJobsMoveBetweenInstances(t *testing.T) {
 	}
 }
 
+// moveJob posts n rows to a, waits for the first uploads, opens a second
+// instance (which sees the job running), stops a and waits for the second
+// to finish the job with every poster uploaded once.
+func moveJob(t *testing.T, a *Manager, instance func() *Manager, uploads *atomic.Int64, n, first int) (*Manager, string, map[string]any) {
+	t.Helper()
+	start := uploads.Load()
+	code, v := do(t, a.Handler(), "POST", "/v1/jobs", "application/json", rowsBody(n))
+	if code != http.StatusAccepted {
+		t.Fatalf("POST: %d %v", code, v)
+	}
+	id := v["id"].(string)
+	waitUploads(t, uploads, start+int64(first))
+	b := instance()
+	if code, v := do(t, b.Handler(), "GET", "/v1/jobs/"+id, "", ""); code != 200 || v["status"] != "running" {
+		t.Fatalf("GET on the other instance: %d %v", code, v)
+	}
+	a.Close()
+	if uploads.Load()-start >= int64(n) {
+		t.Fatal("the job ended before the first instance stopped; make it longer")
+	}
+	v = wait(t, b.Handler(), id)
+	counts := v["counts"].(map[string]any)
+	if v["status"] != "done" || counts["failed"].(float64) != 0 || counts["stored"].(float64)+counts["existing"].(float64) != float64(n) || uploads.Load()-start != int64(n) {
+		t.Fatalf("after the move: %v, %d uploads; want %d", v, uploads.Load()-start, n)
+	}
+	return b, id, v
+}
+
+// waitUploads polls until the sink has seen k uploads.
+func waitUploads(t *testing.T, uploads *atomic.Int64, k int64) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); uploads.Load() < k; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d uploads within 60s", uploads.Load(), k)
+		}
+	}
+}
+
 // TestRedisCancelReachesTheRunner: DELETE on one instance stops the job
 // another instance runs.
 func TestRedisCancelReachesTheRunner(t *testing.T) {
@@ -128,11 +143,7 @@ func TestRedisCancelReachesTheRunner(t *testing.T) {
 		t.Fatalf("POST: %d %v", code, v)
 	}
 	id := v["id"].(string)
-	for deadline := time.Now().Add(60 * time.Second); uploads.Load() < 5; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no progress within 60s")
-		}
-	}
+	waitUploads(t, &uploads, 5)
 	// The second instance's worker is kept from running anything: it only
 	// answers HTTP.
 	log := slog.New(slog.DiscardHandler)

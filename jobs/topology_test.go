@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -43,45 +42,18 @@ func TestRedisClusterJobs(t *testing.T) {
 			c.Dir, c.Redis, c.Sink, c.Concurrency = t.TempDir(), clusterClient(t, cluster), sink, concurrency
 		})
 	}
-	a := instance(2)
 	const n = 40
-	code, v := do(t, a.Handler(), "POST", "/v1/jobs", "application/json", rowsBody(n))
-	if code != http.StatusAccepted {
-		t.Fatalf("POST: %d %v", code, v)
-	}
-	id := v["id"].(string)
-	for deadline := time.Now().Add(60 * time.Second); uploads.Load() < 5; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no progress within 60s")
-		}
-	}
-	b := instance(1)
+	b, _, _ := moveJob(t, instance(2), func() *Manager { return instance(1) }, &uploads, n, 5)
 	defer b.Close()
-	if code, v := do(t, b.Handler(), "GET", "/v1/jobs/"+id, "", ""); code != 200 || v["status"] != "running" {
-		t.Fatalf("GET on the other instance: %d %v", code, v)
-	}
-	a.Close()
-	if uploads.Load() >= n {
-		t.Fatal("the job ended before the first instance stopped; make it longer")
-	}
-	v = wait(t, b.Handler(), id)
-	counts := v["counts"].(map[string]any)
-	if v["status"] != "done" || counts["failed"].(float64) != 0 || counts["stored"].(float64)+counts["existing"].(float64) != n || uploads.Load() != n {
-		t.Fatalf("after the move: %v, %d uploads; want %d", v, uploads.Load(), n)
-	}
 
 	// A second job runs on b; the DELETE comes through another instance
 	// that runs nothing (its worker is never started).
-	code, v = do(t, b.Handler(), "POST", "/v1/jobs", "application/json", rowsBody(400))
+	code, v := do(t, b.Handler(), "POST", "/v1/jobs", "application/json", rowsBody(400))
 	if code != http.StatusAccepted {
 		t.Fatalf("POST: %d %v", code, v)
 	}
 	id2 := v["id"].(string)
-	for deadline := time.Now().Add(60 * time.Second); uploads.Load() < n+5; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no progress on the second job within 60s")
-		}
-	}
+	waitUploads(t, &uploads, n+5)
 	log := slog.New(slog.DiscardHandler)
 	c := &Manager{cfg: Config{Dir: t.TempDir()}.withDefaults(), log: log, b: openRedis(clusterClient(t, cluster), t.TempDir(), 64, log)}
 	if code, v := do(t, c.Handler(), "DELETE", "/v1/jobs/"+id2, "", ""); code != http.StatusAccepted {
