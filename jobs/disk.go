@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -68,18 +67,16 @@ func openDisk(dir string, maxQueued int, log *slog.Logger) (*disk, error) {
 	return d, nil
 }
 
-// persisted adds what GET does not show.
-type persisted struct {
-	State
-	Input string `json:"input"`
-	Owner string `json:"owner,omitempty"`
-}
-
 func (d *disk) jobDir(id string) string { return filepath.Join(d.dir, id) }
 
 func (d *disk) save(st State) error {
 	return atomicfile.Write(filepath.Join(d.jobDir(st.ID), "state.json"), 0o644, func(w io.Writer) error {
-		return json.NewEncoder(w).Encode(persisted{State: st, Input: st.Input, Owner: st.Owner})
+		b, err := marshalState(st)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
 	})
 }
 
@@ -88,12 +85,11 @@ func loadState(dir string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	var p persisted
-	if err := json.Unmarshal(b, &p); err != nil {
+	st, err := unmarshalState(b)
+	if err != nil {
 		return State{}, fmt.Errorf("%s: %w", dir, err)
 	}
-	p.State.Input, p.State.Owner = p.Input, p.Owner
-	return p.State, nil
+	return st, nil
 }
 
 func (d *disk) create(ctx context.Context, st State, input string) error {

@@ -356,14 +356,23 @@ func (m *Manager) unavailable(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusServiceUnavailable, "jobs_unavailable", "jobs cannot be reached right now; retry shortly")
 }
 
-func (m *Manager) show(w http.ResponseWriter, r *http.Request) {
+// lookup finds the job the request names, visible to the requester; when
+// it cannot, it has answered (503 or 404).
+func (m *Manager) lookup(w http.ResponseWriter, r *http.Request) (State, bool) {
 	st, ok, err := m.b.get(r.Context(), r.PathValue("id"))
 	switch {
 	case err != nil:
 		m.unavailable(w, err)
+		return st, false
 	case !ok || !visible(r, st):
 		writeError(w, http.StatusNotFound, "not_found", "no such job")
-	default:
+		return st, false
+	}
+	return st, true
+}
+
+func (m *Manager) show(w http.ResponseWriter, r *http.Request) {
+	if st, ok := m.lookup(w, r); ok {
 		writeJSON(w, http.StatusOK, st.view())
 	}
 }
@@ -371,20 +380,15 @@ func (m *Manager) show(w http.ResponseWriter, r *http.Request) {
 // remove cancels a job: 202 while it stops (a queued one is cancelled at
 // once), 200 with its final state when it had already ended.
 func (m *Manager) remove(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	st, ok, err := m.b.get(r.Context(), id)
+	st, ok := m.lookup(w, r)
 	switch {
-	case err != nil:
-		m.unavailable(w, err)
-		return
-	case !ok || !visible(r, st):
-		writeError(w, http.StatusNotFound, "not_found", "no such job")
+	case !ok:
 		return
 	case st.Status.final():
 		writeJSON(w, http.StatusOK, st.view())
 		return
 	}
-	st, ok, err = m.cancel(r.Context(), id)
+	st, ok, err := m.cancel(r.Context(), st)
 	switch {
 	case err != nil:
 		m.unavailable(w, err)
@@ -399,13 +403,9 @@ func (m *Manager) remove(w http.ResponseWriter, r *http.Request) {
 // when it ran the job, else from where the outputs were stored.
 func (m *Manager) file(name, ct string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		st, ok, err := m.b.get(r.Context(), r.PathValue("id"))
+		st, ok := m.lookup(w, r)
 		switch {
-		case err != nil:
-			m.unavailable(w, err)
-			return
-		case !ok || !visible(r, st):
-			writeError(w, http.StatusNotFound, "not_found", "no such job")
+		case !ok:
 			return
 		case !st.Status.final():
 			writeError(w, http.StatusConflict, "job_not_finished", "the job is "+string(st.Status))

@@ -89,9 +89,7 @@ func New(cfg Config, logger *slog.Logger) (*Manager, error) {
 	ctx, stop := context.WithCancelCause(context.Background())
 	m := &Manager{cfg: cfg, log: logger, b: b, ctx: ctx, stop: stop, uploads: make(chan struct{}, maxUploads), unlock: unlock}
 	m.sweep()
-	if n, err := b.active(ctx); err == nil {
-		cfg.Observer.Queued(n)
-	}
+	m.reportQueued()
 	m.wg.Add(1)
 	go m.work()
 	return m, nil
@@ -135,9 +133,7 @@ func (m *Manager) work() {
 			continue
 		}
 		m.run(st)
-		if n, err := m.b.active(m.ctx); err == nil {
-			m.cfg.Observer.Queued(n)
-		}
+		m.reportQueued()
 	}
 }
 
@@ -154,9 +150,7 @@ func (m *Manager) add(ctx context.Context, st State) error {
 	if err := m.b.create(ctx, st, filepath.Join(m.jobDir(st.ID), st.Input)); err != nil {
 		return err
 	}
-	if n, err := m.b.active(ctx); err == nil {
-		m.cfg.Observer.Queued(n)
-	}
+	m.reportQueued()
 	return nil
 }
 
@@ -194,12 +188,17 @@ func (m *Manager) run(st State) {
 	st.Finished = time.Now().UTC()
 	m.keepOutputs(&st)
 	m.finish(st)
-	if n, err := m.b.active(m.ctx); err == nil {
-		m.cfg.Observer.Queued(n)
-	}
+	m.reportQueued()
 	m.log.Info("job ended", "job", st.ID, "status", st.Status, "stored", sum.Stored, "existing", sum.Existing, "failed", sum.Failed)
 	m.ended(st)
 	m.sweep()
+}
+
+// reportQueued tells the observer how many jobs are queued or running.
+func (m *Manager) reportQueued() {
+	if n, err := m.b.active(m.ctx); err == nil {
+		m.cfg.Observer.Queued(n)
+	}
 }
 
 // ended counts a job that ended and sends its webhook, beside the next
@@ -220,13 +219,10 @@ func (m *Manager) ended(st State) {
 	}()
 }
 
-// cancel stops a job; one that had not started ends here and now.
-func (m *Manager) cancel(ctx context.Context, id string) (State, bool, error) {
-	before, ok, err := m.b.get(ctx, id)
-	if err != nil || !ok || before.Status.final() {
-		return before, ok, err
-	}
-	st, ok, err := m.b.cancel(ctx, id)
+// cancel stops st, a job that has not ended; one that had not started
+// ends here and now.
+func (m *Manager) cancel(ctx context.Context, st State) (State, bool, error) {
+	st, ok, err := m.b.cancel(ctx, st.ID)
 	if err == nil && ok && st.Status == Cancelled {
 		m.log.Info("job ended", "job", st.ID, "status", st.Status)
 		m.ended(st)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -77,7 +76,7 @@ func (r *redisBackend) create(ctx context.Context, st State, input string) error
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(persisted{State: st, Input: st.Input, Owner: st.Owner})
+	b, err := marshalState(st)
 	if err != nil {
 		return err
 	}
@@ -103,12 +102,11 @@ func (r *redisBackend) get(ctx context.Context, id string) (State, bool, error) 
 	if err != nil {
 		return State{}, false, fmt.Errorf("jobs: redis: %w", err)
 	}
-	var p persisted
-	if err := json.Unmarshal(b, &p); err != nil {
+	st, err := unmarshalState(b)
+	if err != nil {
 		return State{}, false, fmt.Errorf("jobs: redis: job %s: %w", id, err)
 	}
-	p.State.Input, p.State.Owner = p.Input, p.Owner
-	return p.State, true, nil
+	return st, true, nil
 }
 
 // validID keeps ids from outside to the shape newID makes, so a request
@@ -122,7 +120,7 @@ func validID(id string) bool {
 }
 
 func (r *redisBackend) put(ctx context.Context, st State, ttl time.Duration) error {
-	b, err := json.Marshal(persisted{State: st, Input: st.Input, Owner: st.Owner})
+	b, err := marshalState(st)
 	if err != nil {
 		return err
 	}
@@ -268,7 +266,7 @@ return redis.call('EXISTS', KEYS[3])
 `)
 
 func (r *redisBackend) progress(ctx context.Context, st State) (bool, error) {
-	b, err := json.Marshal(persisted{State: st, Input: st.Input, Owner: st.Owner})
+	b, err := marshalState(st)
 	if err != nil {
 		return false, err
 	}
@@ -283,7 +281,7 @@ func (r *redisBackend) progress(ctx context.Context, st State) (bool, error) {
 }
 
 func (r *redisBackend) finish(ctx context.Context, st State) error {
-	b, err := json.Marshal(persisted{State: st, Input: st.Input, Owner: st.Owner})
+	b, err := marshalState(st)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
 package jobs
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Status is where a job is.
 type Status string
@@ -65,4 +68,24 @@ func (st State) view() view {
 		v.Links.Manifest, v.Links.Errors = v.Links.Self+"/manifest", v.Links.Self+"/errors"
 	}
 	return v
+}
+
+// persisted is a State as kept: what GET shows plus what it hides.
+type persisted struct {
+	State
+	Input string `json:"input"`
+	Owner string `json:"owner,omitempty"`
+}
+
+func marshalState(st State) ([]byte, error) {
+	return json.Marshal(persisted{State: st, Input: st.Input, Owner: st.Owner})
+}
+
+func unmarshalState(b []byte) (State, error) {
+	var p persisted
+	if err := json.Unmarshal(b, &p); err != nil {
+		return State{}, err
+	}
+	p.State.Input, p.State.Owner = p.Input, p.Owner
+	return p.State, nil
 }
