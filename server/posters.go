@@ -136,10 +136,7 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 		})
 	}
 	if err != nil {
-		if stack := panicked(err); stack != nil {
-			s.log.Error("panic", "request_id", requestID(c), "err", err.Error(), "stack", string(stack))
-		}
-		abort(c, err)
+		s.abortMade(c, err)
 		return
 	}
 	c.Header("ETag", etag)
@@ -148,6 +145,15 @@ func (s *Server) respond(c *gin.Context, l *poster.Layout, req renderRequest, ca
 		c.Header("Haibao-Warnings", w)
 	}
 	s.send(c, f.ContentType(), m.body)
+}
+
+// abortMade answers a failure to make a poster; a panic in the shared
+// make is logged here with its stack, since its goroutine had no request.
+func (s *Server) abortMade(c *gin.Context, err error) {
+	if stack := panicked(err); stack != nil {
+		s.log.Error("panic", "request_id", requestID(c), "err", err.Error(), "stack", string(stack))
+	}
+	abort(c, err)
 }
 
 // warningsHeader lists lint findings as "severity rule element" items,

@@ -86,10 +86,7 @@ func storageError(err error) error {
 func (s *Server) respondURL(c *gin.Context, ctx context.Context, doc *poster.Doc, opt poster.EncodeOptions, outputKey string) {
 	obj, err := s.store(ctx, doc, opt, outputKey)
 	if err != nil {
-		if stack := panicked(err); stack != nil {
-			s.log.Error("panic", "request_id", requestID(c), "err", err.Error(), "stack", string(stack))
-		}
-		abort(c, err)
+		s.abortMade(c, err)
 		return
 	}
 	w, h := doc.Size()
